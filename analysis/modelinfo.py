@@ -1,0 +1,44 @@
+"""What Debrief knows about one analysis model: the contract between the registry
+(which builds these), the pricing and compression code, and the analyzer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Api = Literal["responses", "chat", "offline"]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str  # what users type and see, e.g. "gpt-5-mini", "anthropic/claude-sonnet-4-5"
+    provider: str  # "openai", "azure", "anthropic", "gemini", ..., "custom", "debrief"
+    litellm_model: str  # what litellm is called with, e.g. "openai/gpt-5-mini"
+    api: Api  # OpenAI/Azure use the Responses API, everyone else chat completions
+    context_window: int
+    max_output_tokens: int
+    # Per-token prices are the source of truth so that our estimates equal
+    # litellm.cost_per_token to the last bit; per-million figures are for people.
+    input_usd_per_token: float
+    output_usd_per_token: float
+    cached_input_usd_per_token: float | None
+    supports_reasoning: bool
+    supports_native_compaction: bool
+    api_base: str | None = None
+    api_key_env: str | None = None  # environment variable holding the key, if any
+    tokenizer_model: str | None = None  # name litellm.token_counter understands; None = litellm_model
+    custom: bool = False
+
+    @property
+    def input_usd_per_mtok(self) -> float:
+        return self.input_usd_per_token * 1_000_000
+
+    @property
+    def output_usd_per_mtok(self) -> float:
+        return self.output_usd_per_token * 1_000_000
+
+    @property
+    def cached_input_usd_per_mtok(self) -> float | None:
+        if self.cached_input_usd_per_token is None:
+            return None
+        return self.cached_input_usd_per_token * 1_000_000
