@@ -1,0 +1,72 @@
+"""Token counting as the real API bills it, with the tokenizers litellm bundles
+(offline). Deliberately independent of analysis/llm/tokens.py: the fake is the
+referee for Debrief's own estimates, so it must not share their code."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import Any
+
+from tests.fakeopenai import compaction
+
+
+@cache
+def _litellm():
+    import analysis  # noqa: F401  (sets litellm's offline environment before the import)
+    import litellm
+
+    litellm.suppress_debug_info = True
+    litellm.disable_hf_tokenizer_download = True
+    return litellm
+
+
+def count_text(model: str, text: str) -> int:
+    return _litellm().token_counter(model=model, text=text) if text else 0
+
+
+def count_messages(model: str, messages: list[dict[str, Any]]) -> int:
+    return _litellm().token_counter(model=model, messages=messages) if messages else 0
+
+
+def filler_text(model: str, tokens: int) -> str:
+    """Text of exactly `tokens` tokens, so a test can predict what the fake bills."""
+    text = "word" + " word" * (tokens - 1) if tokens > 0 else ""
+    assert count_text(model, text) == tokens, "filler word is not one token for this tokenizer"
+    return text
+
+
+def output_allowance(ratio: float, input_tokens: int, cap: int | None) -> int:
+    wanted = max(1, math.ceil(ratio * input_tokens))
+    return min(wanted, cap) if cap else wanted
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return ""
+
+
+def responses_input_tokens(model: str, instructions: str | None, input_value: Any) -> int:
+    """Instructions count as a system message, messages as chat messages, tool items
+    by their text, and a compaction item by the size of what it stands for."""
+    messages: list[dict[str, Any]] = [{"role": "system", "content": instructions}] if instructions else []
+    hidden = 0
+    items = [{"role": "user", "content": input_value}] if isinstance(input_value, str) else (input_value or [])
+    for item in items:
+        kind = item.get("type", "message")
+        if kind == "message":
+            messages.append({"role": item.get("role", "user"), "content": _text_of(item.get("content"))})
+        elif kind == "compaction":
+            hidden += compaction.hidden_tokens(item)
+        elif kind == "function_call":
+            messages.append({"role": "assistant", "content": f"{item.get('name')}({item.get('arguments', '')})"})
+        elif kind == "function_call_output":
+            messages.append({"role": "tool", "content": _text_of(item.get("output"))})
+    return count_messages(model, messages) + hidden
+
+
+def chat_input_tokens(model: str, messages: list[dict[str, Any]]) -> int:
+    return count_messages(model, [{**message, "content": _text_of(message.get("content"))} for message in messages])

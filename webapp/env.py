@@ -1,0 +1,91 @@
+"""Strict reading of settings from the environment.
+
+Every parser names the variable in its error, so a typo in a deployment fails at
+start-up with a message that says what to fix instead of misbehaving later."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class Env:
+    def __init__(self, environ: Mapping[str, str] | None = None):
+        self.environ = os.environ if environ is None else environ
+
+    def str(self, name: str, default: str | None = None) -> str | None:
+        value = self.environ.get(name)
+        return default if value is None or value == "" else value
+
+    def bool(self, name: str, default: bool) -> bool:
+        raw = self.environ.get(name)
+        if raw is None:
+            return default
+        value = raw.strip().lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use one of true/false, 1/0, yes/no, on/off.")
+
+    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+        raw = self.environ.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+        if minimum is not None and value < minimum:
+            raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
+        return value
+
+    def float(self, name: str, default: float | None, *, minimum: float | None = None) -> float | None:
+        raw = self.environ.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+        if value != value or (minimum is not None and value < minimum):
+            raise ImproperlyConfigured(f"{name}={raw!r} must be a number of at least {minimum}.")
+        return value
+
+    def list(self, name: str, default: list[str]) -> list[str]:
+        raw = self.environ.get(name)
+        if raw is None or raw.strip() == "":
+            return list(default)
+        return [item.strip() for item in raw.split(",") if item.strip()]
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.str(name, default)
+        if value not in choices:
+            raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(choices)}.")
+        return value
+
+    def database(self, name: str, default: str) -> dict:
+        import dj_database_url
+
+        raw = self.str(name, default)
+        try:
+            config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
+        except Exception as exc:  # dj_database_url raises several kinds for garbage
+            raise ImproperlyConfigured(f"{name}={raw!r} is not a database URL ({exc}).") from None
+        if not config.get("ENGINE"):
+            raise ImproperlyConfigured(f"{name}={raw!r} names an unsupported database; use sqlite:/// or postgres://.")
+        if config["ENGINE"].endswith("sqlite3") and not config.get("NAME"):
+            raise ImproperlyConfigured(f"{name}={raw!r} has no SQLite file path.")
+        return config
+
+    def url(self, name: str, default: str, schemes: tuple[str, ...]) -> str:
+        value = self.str(name, default)
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in schemes:
+            raise ImproperlyConfigured(f"{name}={value!r} must start with one of: {', '.join(s + '://' for s in schemes)}.")
+        return value

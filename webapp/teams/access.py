@@ -1,0 +1,47 @@
+"""Object access for team members. Anything a user may not see is a 404, never a
+403, so an outsider cannot even learn that an object exists."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from webapp.teams.models import Membership
+
+
+def member_teams(user) -> QuerySet:
+    from webapp.teams.models import Team
+
+    if not user.is_authenticated:
+        return Team.objects.none()
+    return Team.objects.filter(memberships__user=user)
+
+
+def get_for_member(queryset: QuerySet, user, **lookup) -> Model:
+    """The object matching `lookup` in one of the user's teams, else 404."""
+    obj = queryset.filter(team__in=member_teams(user), **lookup).first()
+    if obj is None:
+        raise Http404("Not found.")
+    return obj
+
+
+def membership_for(user, team) -> Membership:
+    membership = Membership.objects.filter(user=user, team=team).first()
+    if membership is None:
+        raise Http404("Not found.")
+    return membership
+
+
+def require_write(user, team) -> Membership:
+    membership = membership_for(user, team)
+    if not membership.can_write:
+        raise PermissionDenied("Viewers cannot change anything in this team.")
+    return membership
+
+
+def require_owner(user, team) -> Membership:
+    membership = membership_for(user, team)
+    if not membership.is_owner:
+        raise PermissionDenied("Only team owners can do this.")
+    return membership

@@ -1,0 +1,65 @@
+"""Team and membership actions, called by views, commands and tests alike."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.text import slugify
+
+from webapp.teams.models import Membership, Role, Team
+
+GENERATED_PASSWORD_BYTES = 12
+
+
+@transaction.atomic
+def do_create_user(username: str, team_slug: str, role: str = Role.MEMBER, password: str | None = None):
+    """Create a user in a team (creating the team if new). Returns (user, password,
+    team_created); the password is generated when none is given."""
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise ValueError(f"A user named {username!r} already exists.")
+    if role not in Role.values:
+        raise ValueError(f"Unknown role {role!r}; use one of {', '.join(Role.values)}.")
+    slug = slugify(team_slug)
+    if not slug or slug != team_slug:
+        raise ValueError(f"{team_slug!r} is not a valid team slug (lowercase letters, digits, hyphens).")
+    password = password or secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
+    user = User.objects.create_user(username=username, password=password)
+    team, team_created = Team.objects.get_or_create(slug=slug, defaults={"name": slug.replace("-", " ").title()})
+    Membership.objects.create(team=team, user=user, role=role)
+    return user, password, team_created
+
+
+def do_add_member(team: Team, username: str, role: str) -> Membership:
+    User = get_user_model()
+    try:
+        user = User.objects.get(username=username)
+    except User.DoesNotExist:
+        raise ValueError(f"No user named {username!r}.") from None
+    if role not in Role.values:
+        raise ValueError(f"Unknown role {role!r}.")
+    membership, created = Membership.objects.get_or_create(team=team, user=user, defaults={"role": role})
+    if not created:
+        raise ValueError(f"{username} is already in {team.name}.")
+    return membership
+
+
+def do_change_role(membership: Membership, role: str) -> None:
+    if role not in Role.values:
+        raise ValueError(f"Unknown role {role!r}.")
+    if membership.role == Role.OWNER and role != Role.OWNER and _is_last_owner(membership):
+        raise ValueError("A team needs at least one owner.")
+    membership.role = role
+    membership.save(update_fields=["role"])
+
+
+def do_remove_member(membership: Membership) -> None:
+    if membership.role == Role.OWNER and _is_last_owner(membership):
+        raise ValueError("A team needs at least one owner.")
+    membership.delete()
+
+
+def _is_last_owner(membership: Membership) -> bool:
+    return not Membership.objects.filter(team=membership.team, role=Role.OWNER).exclude(pk=membership.pk).exists()

@@ -1,0 +1,74 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from webapp.teams import services
+from webapp.teams.access import membership_for, require_owner
+from webapp.teams.middleware import SESSION_KEY
+from webapp.teams.models import Membership, Role, Team
+
+
+@login_required
+@require_POST
+def switch_team(request):
+    team = get_object_or_404(Team, slug=request.POST.get("team", ""))
+    membership_for(request.user, team)
+    request.session[SESSION_KEY] = team.pk
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "dashboard"
+    return redirect(target)
+
+
+@login_required
+def team_page(request, slug: str):
+    team = get_object_or_404(Team, slug=slug)
+    membership = membership_for(request.user, team)
+    return render(
+        request,
+        "teams/team.html",
+        {
+            "team": team,
+            "membership": membership,
+            "members": team.memberships.select_related("user").order_by("user__username"),
+            "roles": Role.choices,
+        },
+    )
+
+
+@login_required
+def current_team_page(request):
+    if not request.membership:
+        raise Http404("You are not in a team yet.")
+    return redirect("team", slug=request.membership.team.slug)
+
+
+@login_required
+@require_POST
+def add_member(request, slug: str):
+    team = get_object_or_404(Team, slug=slug)
+    require_owner(request.user, team)
+    try:
+        services.do_add_member(team, request.POST.get("username", "").strip(), request.POST.get("role", Role.MEMBER))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect("team", slug=slug)
+
+
+@login_required
+@require_POST
+def change_member(request, slug: str, membership_id: int):
+    team = get_object_or_404(Team, slug=slug)
+    require_owner(request.user, team)
+    target = get_object_or_404(Membership, pk=membership_id, team=team)
+    try:
+        if request.POST.get("action") == "remove":
+            services.do_remove_member(target)
+        else:
+            services.do_change_role(target, request.POST.get("role", ""))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect("team", slug=slug)
