@@ -11,3 +11,7 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "debrief"
     execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "webapp.core",
     "webapp.teams",
     "webapp.runs",
+    "webapp.api",
+    "webapp.llm",
+    "webapp.analyses",
 ]
 
 MIDDLEWARE = [
