@@ -10,6 +10,17 @@ Api = Literal["responses", "chat", "offline"]
 
 
 @dataclass(frozen=True)
+class PriceTier:
+    """Long-context pricing: once a request's input passes `above_input_tokens`, every
+    token of it (input, cached and output) is billed at these rates, as litellm does."""
+
+    above_input_tokens: int
+    input_usd_per_token: float
+    output_usd_per_token: float
+    cached_input_usd_per_token: float
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     name: str  # what users type and see, e.g. "gpt-5-mini", "anthropic/claude-sonnet-4-5"
     provider: str  # "openai", "azure", "anthropic", "gemini", ..., "custom", "debrief"
@@ -28,6 +39,12 @@ class ModelInfo:
     api_key_env: str | None = None  # environment variable holding the key, if any
     tokenizer_model: str | None = None  # name litellm.token_counter understands; None = litellm_model
     custom: bool = False
+    price_tiers: tuple[PriceTier, ...] = ()  # ascending by threshold; empty = flat prices
+
+    @property
+    def api_model_id(self) -> str:
+        """The id the provider's own API knows (what its `GET /models` lists)."""
+        return self.litellm_model.split("/", 1)[-1]
 
     @property
     def input_usd_per_mtok(self) -> float:

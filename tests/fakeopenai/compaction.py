@@ -36,4 +36,5 @@ def hidden_tokens(item: dict) -> int:
         start = len(MARKER) + 2
         return int(json.loads(blob[start : start + size])["tokens"])
     except (KeyError, TypeError, ValueError) as error:
-        raise InvalidCompactionItem(f"The encrypted content of item {item.get('id')!r} could not be verified.") from error
+        message = f"The encrypted content of item {item.get('id')!r} could not be verified."
+        raise InvalidCompactionItem(message) from error

@@ -12,11 +12,22 @@ from typing import Any
 
 @dataclass(frozen=True)
 class RecordedRequest:
+    """A request and the fake's reply to it."""
+
     method: str
     path: str
     headers: dict[str, str]
     body: Any  # parsed JSON, None when the body was empty or not JSON
     raw: bytes
+    reply_status: int = 0
+    reply_raw: bytes = b""
+
+    @property
+    def reply(self) -> Any:
+        try:
+            return json.loads(self.reply_raw)
+        except ValueError:
+            return None
 
     @property
     def endpoint(self) -> str | None:
@@ -36,13 +47,23 @@ class RecordedRequest:
                 "headers": self.headers,
                 "body": self.body,
                 "raw_b64": base64.b64encode(self.raw).decode("ascii"),
+                "reply_status": self.reply_status,
+                "reply_raw_b64": base64.b64encode(self.reply_raw).decode("ascii"),
             }
         )
 
     @classmethod
     def from_json_line(cls, line: str) -> "RecordedRequest":
         data = json.loads(line)
-        return cls(data["method"], data["path"], data["headers"], data["body"], base64.b64decode(data["raw_b64"]))
+        return cls(
+            data["method"],
+            data["path"],
+            data["headers"],
+            data["body"],
+            base64.b64decode(data["raw_b64"]),
+            data["reply_status"],
+            base64.b64decode(data["reply_raw_b64"]),
+        )
 
 
 def read_recorded(path: str | Path) -> list[RecordedRequest]:

@@ -57,11 +57,19 @@ class FakeState:
             for name, value in options.items():
                 setattr(self.config, name, value)
 
-    def script(self, endpoint: str, *replies: Reply) -> None:
+    def fail_compact(self, model: str, status: int) -> None:
+        with self._lock:
+            self.config.compact_failures[model] = status
+
+    def set_context_window(self, model: str, tokens: int) -> None:
+        with self._lock:
+            self.config.context_windows[model] = tokens
+
+    def script(self, endpoint: str, replies: list[Reply | dict[str, Any]]) -> None:
         if endpoint not in self._queues:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {sorted(self._queues)}")
         with self._lock:
-            self._queues[endpoint].extend(replies)
+            self._queues[endpoint].extend(r if isinstance(r, Reply) else Reply.from_dict(r) for r in replies)
 
     def next_reply(self, endpoint: str) -> Reply | None:
         with self._lock:

@@ -5,34 +5,29 @@ referee for Debrief's own estimates, so it must not share their code."""
 from __future__ import annotations
 
 import math
-from functools import cache
 from typing import Any
 
+from analysis.litellm_env import get_litellm
 from tests.fakeopenai import compaction
 
 
-@cache
-def _litellm():
-    import analysis  # noqa: F401  (sets litellm's offline environment before the import)
-    import litellm
-
-    litellm.suppress_debug_info = True
-    litellm.disable_hf_tokenizer_download = True
-    return litellm
-
-
 def count_text(model: str, text: str) -> int:
-    return _litellm().token_counter(model=model, text=text) if text else 0
+    return get_litellm().token_counter(model=model, text=text) if text else 0
 
 
 def count_messages(model: str, messages: list[dict[str, Any]]) -> int:
-    return _litellm().token_counter(model=model, messages=messages) if messages else 0
+    return get_litellm().token_counter(model=model, messages=messages) if messages else 0
+
+
+# One token of four characters: litellm counts long text in 1,024-character slices,
+# and slices that never split a word keep the count exact.
+FILLER_TOKEN = " the"
 
 
 def filler_text(model: str, tokens: int) -> str:
     """Text of exactly `tokens` tokens, so a test can predict what the fake bills."""
-    text = "word" + " word" * (tokens - 1) if tokens > 0 else ""
-    assert count_text(model, text) == tokens, "filler word is not one token for this tokenizer"
+    text = FILLER_TOKEN * max(tokens, 0)
+    assert count_text(model, text) == tokens, "the filler word is not one token for this tokenizer"
     return text
 
 

@@ -1,0 +1,117 @@
+"""The three kinds of LLM failure Debrief acts on, and the one place that maps
+litellm / openai exceptions onto them.
+
+Transient errors are retried by the Celery task (nothing retries inside a call);
+permanent ones are reported to the user; CompactionUnsupported makes compression
+fall back to summarisation and is remembered per model."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Mapping
+
+from analysis.litellm_env import get_litellm
+
+RATE_LIMITED = 429
+PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 409, 413, 422})
+CONTEXT_LENGTH_MARKERS = ("context_length_exceeded", "maximum context length", "context window")
+
+
+class LLMError(Exception):
+    def __init__(self, message: str, *, status_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+
+class TransientLLMError(LLMError):
+    """Worth retrying later: rate limits, 5xx, time-outs, dropped connections."""
+
+    def __init__(self, message: str, *, status_code: int | None = None, retry_after: float | None = None):
+        super().__init__(message, status_code=status_code)
+        self.retry_after = retry_after  # seconds the provider asked us to wait, if it said
+
+
+class PermanentLLMError(LLMError):
+    """Retrying the same request cannot help: bad request, key, model or size."""
+
+
+class ContextLengthExceeded(PermanentLLMError):
+    """The provider counted more input than the model takes (our estimate was low)."""
+
+
+class CompactionUnsupported(PermanentLLMError):
+    """The model (or its endpoint) does not offer /responses/compact."""
+
+
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (TransientLLMError,)
+
+
+def classify(error: BaseException) -> LLMError:
+    """Map an exception raised by litellm or the openai SDK to Debrief's errors.
+    litellm's exceptions subclass openai's, so one mapping serves both; the status
+    code decides rather than the class, because litellm reports a 401 as a
+    BadRequestError and a refused connection as a 500."""
+    import openai
+
+    if isinstance(error, LLMError):
+        return error
+    message = _message(error)
+    if isinstance(error, (openai.APITimeoutError, openai.APIConnectionError, TimeoutError, ConnectionError)):
+        return TransientLLMError(message, status_code=getattr(error, "status_code", None))
+    status = getattr(error, "status_code", None)
+    if status == RATE_LIMITED:
+        return TransientLLMError(message, status_code=status, retry_after=retry_after_seconds(_headers(error)))
+    if isinstance(status, int) and status >= 500:
+        return TransientLLMError(message, status_code=status)
+    if status in PERMANENT_STATUSES:
+        kind = ContextLengthExceeded if _mentions_context_length(error, message) else PermanentLLMError
+        return kind(message, status_code=status)
+    if isinstance(error, openai.APIError):
+        # e.g. a 200 whose body was cut off: a transport fault, not the request's
+        return TransientLLMError(message, status_code=status)
+    return PermanentLLMError(message, status_code=status)
+
+
+def retry_after_seconds(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
+    """Seconds from `retry-after-ms`, `Retry-After` in seconds, or `Retry-After` as an HTTP date."""
+    if not headers:
+        return None
+    lowered = {str(name).lower(): str(value) for name, value in headers.items()}
+    if "retry-after-ms" in lowered:
+        try:
+            return max(0.0, float(lowered["retry-after-ms"]) / 1000)
+        except ValueError:
+            pass
+    value = lowered.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _headers(error: BaseException) -> Mapping[str, str] | None:
+    litellm_headers = getattr(error, "litellm_response_headers", None)
+    if litellm_headers:
+        return litellm_headers
+    response = getattr(error, "response", None)
+    return getattr(response, "headers", None)
+
+
+def _message(error: BaseException) -> str:
+    return str(getattr(error, "message", None) or error) or type(error).__name__
+
+
+def _mentions_context_length(error: BaseException, message: str) -> bool:
+    if isinstance(error, get_litellm().ContextWindowExceededError):
+        return True
+    text = f"{message} {getattr(error, 'code', '')}".lower()
+    return any(marker in text for marker in CONTEXT_LENGTH_MARKERS)

@@ -1,0 +1,182 @@
+"""events.jsonl (MassGen >= 0.1.46): one JSON event per line.
+
+Most lines are streaming chunks (`text`, `thinking`) the reader has no use for.
+Their type is sniffed from the first bytes of the line so that only the few
+coordination-level events are decoded; this is what keeps the reader near
+the speed of a bare read of the file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from analysis.massgen.clock import RunClock, parse_local_iso
+from analysis.massgen.figures import as_dict, as_float, as_str
+from analysis.massgen.lines import LineReader
+from analysis.massgen.model import MAX_DETAILS_CHARS, MAX_REASON_CHARS, Answer, RunError, TimelineEvent, Vote
+from analysis.massgen.streamlog import StreamLog
+from analysis.scrub import scrub_excerpt
+
+# High-volume or uninformative event types, counted but not decoded. Any type
+# not listed here is decoded, so new MassGen event types are never missed.
+_COUNTED_ONLY = frozenset(
+    {
+        b"text",
+        b"thinking",
+        b"final_presentation_chunk",
+        b"evaluation_criteria_set",
+        b"hook_execution",
+        b"injection_received",
+        b"context_received",
+        b"system_status",
+        b"workspace_action",
+        b"round_start",
+        b"round_end",
+        b"answer_locked",
+        b"final_presentation_end",
+    }
+)
+# Coordination records that coordination_events.json holds too: decoded only
+# when that file is missing or cut short.
+_RECORD_TYPES = frozenset({b"answer_submitted", b"vote", b"agent_restart", b"final_presentation_start", b"final_answer"})
+# MassGen writes `"event_type": "text"`; compact JSON writers drop the space.
+_TYPE_KEYS = (b'"event_type": "', b'"event_type":"')
+_TIME_KEYS = (b'"timestamp": "', b'"timestamp":"')
+_SNIFF_BYTES = 256
+_MAX_TYPE_BYTES = 64
+_ERROR_LEVELS = frozenset({"error", "critical"})
+
+
+def _sniff(line: bytes, keys: tuple[bytes, bytes]) -> bytes | None:
+    """The string value after one of `keys` if it sits near the start of the line."""
+    for key in keys:
+        start = line.find(key, 0, _SNIFF_BYTES)
+        if start >= 0:
+            start += len(key)
+            end = line.find(b'"', start, start + _MAX_TYPE_BYTES)
+            return line[start:end] if end >= 0 else None
+    return None
+
+
+def _sniffed_time(line: bytes | None, clock: RunClock) -> datetime | None:
+    value = _sniff(line, _TIME_KEYS) if line else None
+    return clock.from_local(parse_local_iso(value.decode("ascii", errors="replace"))) if value else None
+
+
+def _time(event: dict[str, Any], clock: RunClock) -> datetime | None:
+    return clock.from_local(parse_local_iso(event.get("timestamp")))
+
+
+def _message(data: dict[str, Any]) -> str:
+    for key in ("message", "error", "error_message", "content", "details"):
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _count_tool(log: StreamLog, kind: str, data: dict[str, Any]) -> None:
+    counter = log.tool(as_str(data.get("tool_name")) or "unknown")
+    if counter is None:
+        return
+    if kind == "tool_start":
+        counter.calls += 1
+        return
+    counter.completions += 1
+    status = as_str(data.get("status"))
+    if data.get("is_error") is True or (status is not None and status != "success"):
+        counter.failures += 1
+    counter.total_seconds += as_float(data.get("elapsed_seconds")) or 0.0
+
+
+def _handle(log: StreamLog, event: dict[str, Any], clock: RunClock) -> None:
+    kind = as_str(event.get("event_type")) or ""
+    data = as_dict(event.get("data"))
+    if kind in ("tool_start", "tool_complete"):
+        _count_tool(log, kind, data)
+        return
+    agent = as_str(event.get("agent_id"))
+    at = _time(event, clock)
+    if kind == "answer_submitted" and agent:
+        label = as_str(data.get("answer_label"))
+        log.add(log.answers, Answer(label=label or "", agent=agent, at=at, round=None, text=None))
+        log.add(log.timeline, TimelineEvent(at, "answer", agent, label, ""))
+    elif kind == "vote" and agent:
+        label = as_str(data.get("voted_for_label")) or as_str(data.get("vote_label"))
+        voted_for = as_str(data.get("target_id"))
+        reason = scrub_excerpt(as_str(data.get("reason")) or "", MAX_REASON_CHARS)
+        log.add(log.votes, Vote(voter=agent, voted_for=voted_for, label=label, reason=reason, at=at, round=None))
+        log.add(log.timeline, TimelineEvent(at, "vote", agent, label, f"voted for {voted_for}"))
+    elif kind == "agent_restart" and agent:
+        reason = scrub_excerpt(as_str(data.get("restart_reason")) or "", MAX_DETAILS_CHARS)
+        log.add(log.timeline, TimelineEvent(at, "restart", agent, None, reason))
+    elif kind == "final_presentation_start" and agent:
+        log.final_agent = agent
+        log.add(log.timeline, TimelineEvent(at, "final_selected", agent, None, ""))
+    elif kind == "final_answer" and agent:
+        log.final_agent = agent
+        log.add(log.timeline, TimelineEvent(at, "final_answer", agent, None, ""))
+    elif kind == "error" or "timeout" in kind or (kind == "status" and as_str(data.get("level")) in _ERROR_LEVELS):
+        message = scrub_excerpt(_message(data) or kind, MAX_DETAILS_CHARS)
+        error_kind = "timeout" if "timeout" in kind else "error"
+        log.add(log.errors, RunError(agent=agent, kind=error_kind, message=message, at=at, source=log.name))
+        log.add(log.timeline, TimelineEvent(at, error_kind, agent, None, message))
+
+
+def read_events_jsonl(path: Path, name: str, clock: RunClock, keep_records: bool = True) -> StreamLog:
+    """Tool figures, errors and the time span always; answers, votes and the
+    timeline only with `keep_records`."""
+    log = StreamLog(name)
+    counted_only = _COUNTED_ONLY if keep_records else _COUNTED_ONLY | _RECORD_TYPES
+    reader = LineReader(path, name)
+    skipped: dict[bytes, int] = {}  # keyed by the raw type: decoding it per line would cost
+    first_line: bytes | None = None
+    last_line: bytes | None = None
+    number = 0
+    loads = orjson.loads
+    spaced, compact = _TYPE_KEYS
+    spaced_length, compact_length = len(spaced), len(compact)
+    # The hot loop: the type sniff is inlined, a call per line would cost a third.
+    for number, line in enumerate(reader.lines(), start=1):
+        if not line:
+            continue
+        if first_line is None:
+            first_line = line
+        last_line = line
+        start = line.find(spaced, 0, _SNIFF_BYTES)
+        if start >= 0:
+            start += spaced_length
+        else:
+            start = line.find(compact, 0, _SNIFF_BYTES)
+            start = start + compact_length if start >= 0 else -1
+        if start >= 0:
+            end = line.find(b'"', start, start + _MAX_TYPE_BYTES)
+            if end >= 0:
+                kind = line[start:end]
+                if kind in counted_only:
+                    skipped[kind] = skipped.get(kind, 0) + 1
+                    continue
+        elif line.isspace():
+            continue
+        try:
+            event = loads(line)
+        except orjson.JSONDecodeError:
+            log.bad_line(number)
+            continue
+        if not isinstance(event, dict):
+            log.bad_line(number)
+            continue
+        log.count(as_str(event.get("event_type")) or "unknown")
+        _handle(log, event, clock)
+    for kind, count in skipped.items():
+        log.event_counts[kind.decode("ascii")] = log.event_counts.get(kind.decode("ascii"), 0) + count
+    log.lines = number
+    log.overlong_lines = reader.overlong
+    log.first_time = _sniffed_time(first_line, clock)
+    log.last_time = _sniffed_time(last_line, clock)
+    if log.first_time and log.last_time:
+        log.span_seconds = (log.last_time - log.first_time).total_seconds()
+    return log

@@ -1,0 +1,279 @@
+"""The analysis models a deployment offers: litellm's chat models (narrowed by the
+allowlist, pointed at configured gateways), the custom models of the models file,
+and debrief/offline; which of them can be used now; and which one is the default."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import replace
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+from analysis.modelinfo import ModelInfo
+from analysis.pricing import Estimate
+from analysis.registry.availability import Availability, credential_availability
+from analysis.registry.config import DEFAULT_MODEL_ENV, RegistryConfig
+from analysis.registry.custom_models import load_custom_models
+from analysis.registry.discovery import Endpoint, ModelDiscovery
+from analysis.registry.errors import ConfigError, DiscoveryError, ModelsFileError, ModelUnavailable, UnknownModel
+from analysis.registry.litellm_catalog import litellm_catalog
+from analysis.registry.offline import OFFLINE_MODEL, OFFLINE_MODEL_NAME
+from analysis.registry.providers import provider_spec
+from analysis.registry.recommend import Recommendation, recommend
+from analysis.registry.serialize import model_to_dict
+
+MAX_SUGGESTIONS = 5
+SUGGESTION_CUTOFF = 0.6  # difflib similarity below which a name is not worth suggesting
+# Registries kept per distinct config: a process normally has one; tests have a few.
+MAX_CACHED_REGISTRIES = 8
+
+Clock = Callable[[], float]
+
+
+class Registry:
+    """Build with `Registry.build(config)`; lookups are dictionary reads."""
+
+    def __init__(self, config: RegistryConfig, models: Iterable[ModelInfo], clock: Clock = time.monotonic) -> None:
+        self.config = config
+        self._models = {model.name: model for model in models}
+        self._sorted = sorted(self._models.values(), key=lambda model: (model.provider, model.name))
+        # "openai/gpt-5-mini" finds "gpt-5-mini": people paste litellm names too.
+        self._aliases = {
+            model.litellm_model: model
+            for model in self._sorted
+            if not model.custom and model.litellm_model not in self._models
+        }
+        self._casefolded = _unique_by(self._models.values(), lambda model: model.name.casefold())
+        self._credential_checks: dict[str, Availability] = {}
+        self._discovery = ModelDiscovery(config.discovery_ttl_seconds, clock)
+        self.default_model = self._resolve_default()
+
+    @classmethod
+    def build(cls, config: RegistryConfig, clock: Clock = time.monotonic) -> Registry:
+        """One registry per distinct config (environment and models file included),
+        so repeated builds are free and discovery results are shared."""
+        key = _memo_key(config, clock)
+        with _memo_lock:
+            registry = _memo.get(key)
+            if registry is not None:
+                _memo.move_to_end(key)
+                return registry
+        registry = cls(config, _offered_models(config), clock)
+        with _memo_lock:
+            _memo[key] = registry
+            while len(_memo) > MAX_CACHED_REGISTRIES:
+                _memo.popitem(last=False)
+        return registry
+
+    # --- lookup ------------------------------------------------------------------
+
+    def get(self, name: str) -> ModelInfo:
+        model = self._models.get(name) or self._aliases.get(name) or self._casefolded.get(name.casefold())
+        if model is None:
+            raise UnknownModel(name, self._suggestions(name), not_allowed=name in _catalog_names())
+        return model
+
+    def all(self, provider: str | None = None, available: bool | None = None) -> list[ModelInfo]:
+        """Sorted by provider, then name."""
+        return [
+            model
+            for model in self._sorted
+            if (provider is None or model.provider == provider)
+            and (available is None or self.availability(model).available == available)
+        ]
+
+    def provider_default(self, provider: str) -> ModelInfo | None:
+        name = self.config.provider_defaults.get(provider)
+        return self._models.get(name) if name else None
+
+    # --- availability --------------------------------------------------------------
+
+    def availability(self, model: ModelInfo | str, live: bool = False) -> Availability:
+        """From the environment alone, unless `live`: then the endpoint's model list
+        (cached for the discovery TTL) must also name it, where the provider has one."""
+        model = self._resolve(model)
+        static = self._credential_checks.get(model.name)
+        if static is None:
+            static = self._credential_checks[model.name] = credential_availability(model, self.config.env_value)
+        endpoint = self._endpoint(model) if live and static.available else None
+        if endpoint is None:
+            return static
+        try:
+            listing = self._discovery.list_models(endpoint)
+        except DiscoveryError as error:
+            return Availability(False, str(error))
+        if model.api_model_id not in listing:
+            return Availability(False, f"{model.api_model_id} is not listed by {endpoint.models_url}")
+        return Availability(True, listed_live=True)
+
+    def require_available(self, name: str | None = None, live: bool = False) -> ModelInfo:
+        """The named model (the default when None), or ModelUnavailable saying why not."""
+        model = self.default_model if name is None else self.get(name)
+        availability = self.availability(model, live=live)
+        if not availability.available:
+            raise ModelUnavailable(model.name, str(availability.reason))
+        return model
+
+    def discover(self, provider: str) -> frozenset[str]:
+        """The model ids `provider`'s endpoint(s) list now (cached for the discovery TTL)."""
+        endpoints = set()
+        for model in self.all(provider=provider):
+            endpoint = self._endpoint(model)
+            if endpoint is None:
+                continue
+            availability = self.availability(model)
+            if not availability.available:
+                raise DiscoveryError(f"cannot list {provider} models: {availability.reason}")
+            endpoints.add(endpoint)
+        if not endpoints:
+            raise DiscoveryError(f"provider {provider!r} has no model list Debrief can read")
+        return frozenset().union(*(self._discovery.list_models(endpoint) for endpoint in endpoints))
+
+    # --- advice and shapes -----------------------------------------------------------
+
+    def recommend(self, estimate: Estimate) -> Recommendation:
+        return recommend(estimate, self.all(available=True), self.default_model.name, self.config.cost_warning_usd)
+
+    def describe(self, model: ModelInfo | str, live: bool = False) -> dict[str, Any]:
+        model = self._resolve(model)
+        return model_to_dict(model, self.availability(model, live=live), model.name == self.default_model.name)
+
+    # --- internals ---------------------------------------------------------------------
+
+    def _resolve(self, model: ModelInfo | str) -> ModelInfo:
+        return self.get(model) if isinstance(model, str) else model
+
+    def _endpoint(self, model: ModelInfo) -> Endpoint | None:
+        if model.custom:
+            return Endpoint(model.api_base or "", "openai", self._secret(model.api_key_env))
+        spec = provider_spec(model.provider)
+        base_url = model.api_base or spec.default_base_url
+        if spec.discovery is None or base_url is None:
+            return None
+        return Endpoint(base_url, spec.discovery, self._secret(spec.api_key_env))
+
+    def _secret(self, env_name: str | None) -> str | None:
+        return self.config.env_value(env_name) if env_name else None
+
+    def _suggestions(self, name: str) -> tuple[str, ...]:
+        # The same model under another provider prefix first ("claude-sonnet-4-5" ->
+        # "anthropic/claude-sonnet-4-5"), then names that merely look alike.
+        same_id = [model.name for model in self._sorted if model.api_model_id == name.split("/")[-1]]
+        alike = difflib.get_close_matches(name, list(self._models), n=MAX_SUGGESTIONS, cutoff=SUGGESTION_CUTOFF)
+        return tuple(dict.fromkeys(same_id + alike))[:MAX_SUGGESTIONS]
+
+    def _resolve_default(self) -> ModelInfo:
+        """DEBRIEF_ANALYSIS_MODEL, then the default_model setting, then the first
+        provider default whose provider is configured, then debrief/offline."""
+        for source, name in (
+            (DEFAULT_MODEL_ENV, self.config.env_value(DEFAULT_MODEL_ENV)),
+            ("the default_model setting", self.config.default_model),
+        ):
+            if name:
+                return self._configured(name, source)
+        configured = [
+            model
+            for provider, name in self.config.provider_defaults.items()
+            if (model := self._configured(name, f"provider_defaults[{provider!r}]", skip_not_allowed=True))
+        ]
+        usable = (model for model in configured if self.availability(model).available)
+        return next(usable, self._models[OFFLINE_MODEL_NAME])
+
+    def _configured(self, name: str, source: str, skip_not_allowed: bool = False) -> ModelInfo | None:
+        try:
+            return self.get(name)
+        except UnknownModel as error:
+            if skip_not_allowed and error.not_allowed:
+                return None
+            raise ConfigError(f"{source}: {error}") from error
+
+
+def _offered_models(config: RegistryConfig) -> list[ModelInfo]:
+    allowed = _allowlist_matcher(config.allowlist)
+    catalog = [model for model in litellm_catalog() if allowed(model)]
+    base_urls = {
+        provider: url.rstrip("/")
+        for provider in {model.provider for model in catalog}
+        if (url := config.env_value(provider_spec(provider).base_url_env) or config.base_urls.get(provider))
+    }
+    catalog = [
+        replace(model, api_base=base_urls[model.provider]) if model.provider in base_urls else model
+        for model in catalog
+    ]
+    return [OFFLINE_MODEL, *catalog, *_custom_models(config)]
+
+
+def _custom_models(config: RegistryConfig) -> tuple[ModelInfo, ...]:
+    path = config.effective_models_file
+    if path is None:
+        return ()
+    models = _load_custom_models(path, _file_version(path), config.custom_tokenizer)
+    taken = _catalog_names() | {OFFLINE_MODEL_NAME}
+    for index, model in enumerate(models):
+        if model.name in taken:
+            problem = f"{model.name!r} is already a built-in model; choose another name"
+            raise ModelsFileError(path, f"models[{index}].name", problem)
+    return models
+
+
+@lru_cache(maxsize=MAX_CACHED_REGISTRIES)
+def _load_custom_models(path: Path, version: Hashable, tokenizer: str) -> tuple[ModelInfo, ...]:
+    """Parsed once per file version (`version` is only part of the cache key)."""
+    return load_custom_models(path, tokenizer)
+
+
+def _file_version(path: Path) -> Hashable:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None  # the loader reports the missing file, naming it
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def _allowlist_matcher(patterns: tuple[str, ...]) -> Callable[[ModelInfo], bool]:
+    if not patterns:
+        return lambda model: True
+    # One regex for all globs: ~2,700 models x N patterns stays one pass each.
+    match = re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns)).match
+    return lambda model: bool(match(model.name) or match(model.litellm_model))
+
+
+@cache
+def _catalog_names() -> frozenset[str]:
+    return frozenset(name for model in litellm_catalog() for name in (model.name, model.litellm_model))
+
+
+def _unique_by(models: Iterable[ModelInfo], key: Callable[[ModelInfo], str]) -> dict[str, ModelInfo]:
+    """Index by `key`, dropping keys that two models share (an ambiguous lookup is no lookup)."""
+    index: dict[str, ModelInfo | None] = {}
+    for model in models:
+        index[key(model)] = None if key(model) in index else model
+    return {k: model for k, model in index.items() if model is not None}
+
+
+def _memo_key(config: RegistryConfig, clock: Clock) -> Hashable:
+    path = config.effective_models_file
+    return (
+        tuple(sorted(config.env.items())),
+        config.allowlist,
+        config.default_model,
+        tuple(config.provider_defaults.items()),
+        path,
+        _file_version(path) if path else None,
+        tuple(sorted(config.base_urls.items())),
+        config.cost_warning_usd,
+        config.discovery_ttl_seconds,
+        config.custom_tokenizer,
+        clock,
+    )
+
+
+_memo: OrderedDict[Hashable, Registry] = OrderedDict()
+_memo_lock = threading.Lock()

@@ -1,0 +1,152 @@
+"""Secret scrubbing: the one place that decides what is a secret.
+
+Everything the MassGen reader hands out goes through `scrub` (structures) or
+`scrub_text` (strings). MassGen writes the whole raw config into
+`execution_metadata.yaml` (inline API keys included) and only redacts its event
+streams from about 0.1.80, so secrets can appear as config values, as
+`KEY=value` text inside logs and tool arguments, or as bare key-shaped tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+REDACTED = "[REDACTED]"
+
+# Beyond this nesting depth a structure is replaced wholesale: walking it would
+# risk RecursionError, and no real MassGen file nests anywhere near this deep.
+MAX_SCRUB_DEPTH = 200
+
+# Key segments that mark a credential wherever they appear in a key name.
+_SECRET_SEGMENTS = frozenset(
+    {
+        "apikey",
+        "secret",
+        "secrets",
+        "password",
+        "passwd",
+        "passphrase",
+        "pwd",
+        "credential",
+        "credentials",
+        "authorization",
+        "cookie",
+    }
+)
+# Adjacent segment pairs that mark a credential: api_key, private_key, ...
+_SECRET_PAIRS = frozenset({("api", "key"), ("private", "key"), ("access", "key"), ("secret", "key")})
+# "token" is a credential only as the last segment (access_token, hf_token) or
+# as the whole key; token *counts* (max_tokens, input_tokens) and token
+# metadata (token_usage, token_source) are not secrets.
+_TOKEN_SEGMENT = "token"
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEGMENT_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+
+# Key-shaped values, wherever they appear. Lengths are lower bounds chosen so
+# that prose ("sk-learn", "Bearer tokens") survives.
+_VALUE_PATTERNS = (
+    re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}"),  # OpenAI, Anthropic (sk-ant-...), DeepSeek, ...
+    re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}"),  # Google
+    re.compile(r"\bxai-[A-Za-z0-9_\-]{20,}"),  # xAI
+    re.compile(r"\bgsk_[A-Za-z0-9]{30,}"),  # Groq
+    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"),  # GitHub
+    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{30,}"),
+    re.compile(r"\bhf_[A-Za-z0-9]{30,}"),  # Hugging Face
+    re.compile(r"\bAKIA[0-9A-Z]{16}\b"),  # AWS access key id
+    re.compile(r"\bBearer\s+(?=[A-Za-z0-9._~+/=\-]*\d)[A-Za-z0-9._~+/=\-]{12,}", re.IGNORECASE),
+)
+
+# `name: value`, `name=value`, `"name": "value"` inside free text; the name is
+# then judged by the same rule as a structured key. A name starts only where an
+# identifier starts: otherwise a long run of letters is retried at every
+# position and scrubbing turns quadratic.
+_ASSIGNMENT = re.compile(
+    r"""(?<![A-Za-z0-9_.\-])(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,80})(?P<sep>["']?\s*[:=]\s*)"""
+    # An already-redacted value is left alone (scrubbing twice changes nothing),
+    # and so is the second `=` of `token == x`.
+    r"""(?P<value>(?!\[REDACTED\]|=)(?:"[^"\n]*"|'[^'\n]*'|[^\s"',;}\])]+))"""
+)
+
+
+def _segments(key: str) -> list[str]:
+    spaced = _CAMEL_BOUNDARY.sub("_", key)
+    return [part for part in _SEGMENT_SPLIT.split(spaced.lower()) if part]
+
+
+def is_secret_key(key: str) -> bool:
+    """True when a mapping key (or `KEY=` name) names a credential."""
+    parts = _segments(key)
+    if not parts:
+        return False
+    if any(part in _SECRET_SEGMENTS for part in parts):
+        return True
+    if any(pair in _SECRET_PAIRS for pair in zip(parts, parts[1:])):
+        return True
+    return parts[-1] == _TOKEN_SEGMENT
+
+
+def _redact_assignment(match: re.Match[str]) -> str:
+    if not is_secret_key(match.group("key")):
+        return match.group(0)
+    value = match.group("value")
+    if value[:1] in "\"'" and len(value) >= 2:
+        value = f"{value[0]}{REDACTED}{value[-1]}"
+    else:
+        value = REDACTED
+    return f"{match.group('key')}{match.group('sep')}{value}"
+
+
+def scrub_text(text: str) -> str:
+    """The text with every secret-looking value replaced by `[REDACTED]`."""
+    if not text:
+        return text
+    for pattern in _VALUE_PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    return _ASSIGNMENT.sub(_redact_assignment, text)
+
+
+def scrub_excerpt(text: str, limit: int) -> str:
+    """The first `limit` characters of the scrubbed text, scrubbing only twice
+    that much: a secret that starts in the kept part and is shorter than it
+    lies wholly inside the window, and a huge text costs no more than a short one."""
+    return scrub_text(text[: 2 * limit])[:limit]
+
+
+def _redact_all(value: Any, depth: int) -> Any:
+    if depth > MAX_SCRUB_DEPTH:
+        return REDACTED
+    if isinstance(value, dict):
+        return {key: _redact_all(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact_all(item, depth + 1) for item in value]
+    # None and booleans carry no secret and say whether one was configured.
+    if value is None or isinstance(value, bool) or value == "":
+        return value
+    return REDACTED
+
+
+def _scrub(value: Any, depth: int) -> Any:
+    if depth > MAX_SCRUB_DEPTH:
+        return REDACTED
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, dict):
+        return {
+            key: _redact_all(item, depth + 1) if isinstance(key, str) and is_secret_key(key) else _scrub(item, depth + 1)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub(item, depth + 1) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_scrub(item, depth + 1) for item in value)
+    return value
+
+
+def scrub(obj: Any) -> Any:
+    """A copy of a nested dict/list/str structure with secrets redacted.
+
+    Values under credential-named keys are redacted whatever they look like;
+    every other string is passed through `scrub_text`."""
+    return _scrub(obj, 0)

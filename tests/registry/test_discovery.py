@@ -1,0 +1,123 @@
+"""Live discovery against a local stdlib server: no network, no spending."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from analysis.registry import DiscoveryError, Registry, RegistryConfig
+from tests.registry.conftest import build
+
+
+def _custom_file(tmp_path, base_url: str, api_key_env: str | None = None, model: str = "local-llama"):
+    key_line = f'api_key_env = "{api_key_env}"\n' if api_key_env else ""
+    path = tmp_path / "models.toml"
+    path.write_text(
+        "[[models]]\n"
+        f'name = "local/{model}"\nmodel = "{model}"\nprovider = "vllm"\nbase_url = "{base_url}"\n{key_line}'
+        "context_window = 8192\nmax_output_tokens = 1024\ninput_usd_per_mtok = 0\noutput_usd_per_mtok = 0\n"
+    )
+    return path
+
+
+def test_a_listed_model_is_confirmed_live(tmp_path, models_server):
+    registry = build(models_file=_custom_file(tmp_path, models_server.base_url))
+    availability = registry.availability("local/local-llama", live=True)
+    assert availability.available and availability.listed_live
+    assert models_server.requests[0][0] == "/v1/models"
+
+
+def test_an_unlisted_model_is_unavailable_and_says_so(tmp_path, models_server):
+    registry = build(models_file=_custom_file(tmp_path, models_server.base_url, model="not-served"))
+    availability = registry.availability("local/not-served", live=True)
+    assert not availability.available
+    assert availability.reason == f"not-served is not listed by {models_server.base_url}/models"
+
+
+def test_listings_are_cached_so_a_second_check_makes_no_request(tmp_path, models_server):
+    registry = build(models_file=_custom_file(tmp_path, models_server.base_url))
+    assert registry.discover("vllm") == {"local-llama", "gpt-5-mini"}
+    assert registry.availability("local/local-llama", live=True).listed_live
+    assert registry.discover("vllm") == {"local-llama", "gpt-5-mini"}
+    assert len(models_server.requests) == 1
+
+
+def test_listings_are_fetched_again_after_the_ttl(tmp_path, models_server):
+    now = [0.0]
+    models_file = _custom_file(tmp_path, models_server.base_url)
+    config = RegistryConfig(env={}, models_file=models_file, discovery_ttl_seconds=60)
+    registry = Registry.build(config, clock=lambda: now[0])
+    registry.discover("vllm")
+    now[0] = 59.0
+    registry.discover("vllm")
+    assert len(models_server.requests) == 1
+    models_server.model_ids = ["newcomer"]
+    now[0] = 61.0
+    assert registry.discover("vllm") == {"newcomer"}
+    assert len(models_server.requests) == 2
+
+
+def test_offline_checks_never_call_the_endpoint(tmp_path, models_server):
+    registry = build(models_file=_custom_file(tmp_path, models_server.base_url))
+    assert registry.availability("local/local-llama").available
+    assert not registry.availability("local/local-llama").listed_live
+    assert models_server.requests == []
+
+
+def test_the_openai_base_url_points_discovery_at_a_gateway(models_server):
+    env = {"OPENAI_API_KEY": "sk-gateway", "OPENAI_BASE_URL": models_server.base_url}
+    registry = build(env, allowlist=("gpt-5-mini", "gpt-4o"))
+    assert registry.get("gpt-5-mini").api_base == models_server.base_url
+    assert registry.availability("gpt-5-mini", live=True).listed_live
+    unlisted = registry.availability("gpt-4o", live=True)
+    assert unlisted.reason == f"gpt-4o is not listed by {models_server.base_url}/models"
+    path, headers = models_server.requests[0]
+    assert (path, headers["authorization"]) == ("/v1/models", "Bearer sk-gateway")
+    assert len(models_server.requests) == 1  # one listing served both checks
+
+
+def test_base_urls_from_settings_apply_when_the_env_var_is_unset(models_server):
+    settings_url = models_server.base_url
+    registry = build({"OPENAI_API_KEY": "k"}, base_urls={"openai": settings_url}, allowlist=("gpt-5-mini",))
+    assert registry.get("gpt-5-mini").api_base == settings_url
+    env = {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": "http://127.0.0.1:1/v1"}
+    overridden = build(env, base_urls={"openai": settings_url})
+    assert overridden.get("gpt-5-mini").api_base == "http://127.0.0.1:1/v1"
+
+
+def test_anthropic_listings_use_anthropics_headers(models_server):
+    models_server.model_ids = ["claude-sonnet-4-5"]
+    base = models_server.base_url.removesuffix("/v1")
+    env = {"ANTHROPIC_API_KEY": "ak-test", "ANTHROPIC_BASE_URL": base}
+    registry = build(env, allowlist=("anthropic/claude-sonnet-4-5",))
+    assert registry.availability("anthropic/claude-sonnet-4-5", live=True).listed_live
+    path, headers = models_server.requests[0]
+    assert path.startswith("/v1/models")
+    assert (headers["x-api-key"], headers["anthropic-version"]) == ("ak-test", "2023-06-01")
+
+
+def test_an_unreachable_endpoint_makes_the_model_unavailable_with_the_reason(tmp_path):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    registry = build(models_file=_custom_file(tmp_path, f"http://127.0.0.1:{port}/v1"))
+    availability = registry.availability("local/local-llama", live=True)
+    assert not availability.available
+    assert availability.reason.startswith(f"could not reach http://127.0.0.1:{port}/v1/models")
+
+
+def test_discovery_without_credentials_names_the_missing_variable():
+    with pytest.raises(DiscoveryError, match="OPENAI_API_KEY is not set"):
+        build(allowlist=("gpt-5-mini",)).discover("openai")
+
+
+def test_a_provider_without_a_model_list_says_so():
+    with pytest.raises(DiscoveryError, match="no model list"):
+        build({"GEMINI_API_KEY": "k"}).discover("gemini")
+
+
+def test_an_endpoint_error_is_reported(tmp_path, models_server):
+    registry = build(models_file=_custom_file(tmp_path, models_server.base_url + "/nowhere"))
+    with pytest.raises(DiscoveryError, match="answered HTTP 404"):
+        registry.discover("vllm")
