@@ -12,7 +12,7 @@ from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactor
 from tests.services import require_redis  # noqa: E402
 from tests.workers import WorkerProcess  # noqa: E402
 
-pytest_plugins = ["tests.fakeopenai.plugin"] if os.path.exists(os.path.join(os.path.dirname(__file__), "fakeopenai", "plugin.py")) else []
+pytest_plugins = ["tests.fakeopenai.plugin"]
 
 
 @pytest.fixture
