@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "webapp.api",
     "webapp.llm",
     "webapp.analyses",
+    "webapp.conversations",
 ]
 
 MIDDLEWARE = [
@@ -154,12 +155,13 @@ if BROKER_KEYPREFIX:
     # Lets several deployments (or test sessions) share one Redis without stealing tasks.
     CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = BROKER_KEYPREFIX
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for folder in ("queue", "processed"):
+    for folder in ("queue", "processed", "control"):
         (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS |= {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),  # kombu's default is ./control in the cwd
         "store_processed": False,
     }
 CELERY_TASK_SERIALIZER = "json"
@@ -209,3 +211,115 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
     },
 }
+
+# --- Runs and ingest ---------------------------------------------------------
+DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+DEFAULT_MAX_UPLOAD_FILES = 20_000  # a log_* folder sent file by file from the browser
+DEFAULT_IMPORT_INTERVAL_SECONDS = 300
+DEFAULT_API_RATE_LIMIT = 120  # requests per token per window
+DEFAULT_API_RATE_WINDOW_SECONDS = 60
+
+# Counted while the request streams in; one byte more is a 413.
+DEBRIEF_MAX_UPLOAD_BYTES = env.int("DEBRIEF_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES, minimum=1)
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DEBRIEF_MAX_UPLOAD_FILES", DEFAULT_MAX_UPLOAD_FILES, minimum=1)
+# Every upload streams to a file under DEBRIEF_STORAGE_DIR, never into memory.
+FILE_UPLOAD_HANDLERS = ["webapp.runs.uploads.StagingUploadHandler"]
+
+
+def _log_roots(name: str) -> dict[str, Path]:
+    """`team-slug=/abs/path,other=/abs/path`: the server folders each team may import from."""
+    roots: dict[str, Path] = {}
+    for item in env.list(name, []):
+        slug, sep, folder = (part.strip() for part in item.partition("="))
+        if not sep or not slug or not folder:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not team-slug=/absolute/path.")
+        if not all(c.isalnum() or c in "-_" for c in slug):
+            raise ImproperlyConfigured(f"{name}: {slug!r} is not a team slug.")
+        if not Path(folder).is_absolute():
+            raise ImproperlyConfigured(f"{name}: {folder!r} (team {slug}) is not an absolute path.")
+        if slug in roots:
+            raise ImproperlyConfigured(f"{name}: team {slug} has two folders; give it one parent folder instead.")
+        roots[slug] = Path(folder).resolve()
+    return roots
+
+
+DEBRIEF_LOG_ROOTS = _log_roots("DEBRIEF_LOG_ROOTS")
+DEBRIEF_IMPORT_INTERVAL_SECONDS = env.int("DEBRIEF_IMPORT_INTERVAL_SECONDS", DEFAULT_IMPORT_INTERVAL_SECONDS, minimum=10)
+CELERY_BEAT_SCHEDULE["import-server-folders"] = {
+    "task": "webapp.runs.tasks.import_server_folders",
+    "schedule": float(DEBRIEF_IMPORT_INTERVAL_SECONDS),
+}
+RUNS_RECOVERY_INTERVAL_SECONDS = 15 * 60  # resend lost ingest tasks, delete abandoned uploads
+CELERY_BEAT_SCHEDULE["recover-runs"] = {"task": "webapp.runs.tasks.recover_runs", "schedule": float(RUNS_RECOVERY_INTERVAL_SECONDS)}
+DEBRIEF_DEMO_RUNS_DIR = Path(env.str("DEBRIEF_DEMO_RUNS_DIR", str(BASE_DIR / "tests" / "fixtures" / "massgen-runs"))).resolve()
+DEBRIEF_API_RATE_LIMIT = env.int("DEBRIEF_API_RATE_LIMIT", DEFAULT_API_RATE_LIMIT, minimum=1)
+DEBRIEF_API_RATE_WINDOW_SECONDS = env.int("DEBRIEF_API_RATE_WINDOW_SECONDS", DEFAULT_API_RATE_WINDOW_SECONDS, minimum=1)
+# --- end of Runs and ingest ----------------------------------------------------
+
+# --- Models ------------------------------------------------------------------
+# Which analysis models this deployment offers and how they are priced; see
+# docs/models.md. The registry itself also reads DEBRIEF_ANALYSIS_MODEL,
+# DEBRIEF_MODELS_FILE and the base-URL variables (the environment wins), so these
+# settings exist to fail at start-up on a bad value and to be overridable in tests.
+from analysis.registry.config import DEFAULT_COST_WARNING_USD, DEFAULT_DISCOVERY_TTL_SECONDS  # noqa: E402
+from analysis.registry.providers import PROVIDERS  # noqa: E402
+
+MODELS_FILE_SUFFIXES = (".toml", ".yaml", ".yml")
+DEBRIEF_ANALYSIS_MODEL = env.str("DEBRIEF_ANALYSIS_MODEL")
+DEBRIEF_MODEL_ALLOWLIST = tuple(env.list("DEBRIEF_MODEL_ALLOWLIST", []))
+DEBRIEF_MODELS_FILE = env.str("DEBRIEF_MODELS_FILE")
+if DEBRIEF_MODELS_FILE:
+    if not Path(DEBRIEF_MODELS_FILE).is_file():
+        raise ImproperlyConfigured(f"DEBRIEF_MODELS_FILE={DEBRIEF_MODELS_FILE!r} is not a file.")
+    if Path(DEBRIEF_MODELS_FILE).suffix.lower() not in MODELS_FILE_SUFFIXES:
+        raise ImproperlyConfigured(f"DEBRIEF_MODELS_FILE={DEBRIEF_MODELS_FILE!r} must end in {', '.join(MODELS_FILE_SUFFIXES)}.")
+# provider -> gateway URL, from OPENAI_BASE_URL, ANTHROPIC_BASE_URL, AZURE_API_BASE, ...
+DEBRIEF_MODEL_BASE_URLS = {
+    provider: env.url(spec.base_url_env, "", ("http", "https"))
+    for provider, spec in PROVIDERS.items()
+    if env.str(spec.base_url_env)
+}
+DEBRIEF_COST_WARNING_USD = env.float("DEBRIEF_COST_WARNING_USD", DEFAULT_COST_WARNING_USD, minimum=0)
+DEBRIEF_MODEL_DISCOVERY_TTL_SECONDS = env.int("DEBRIEF_MODEL_DISCOVERY_TTL_SECONDS", int(DEFAULT_DISCOVERY_TTL_SECONDS), minimum=0)
+# Token counts of a run's prompt per tokenizer: a run's files never change once stored.
+DEBRIEF_TOKEN_COUNT_CACHE_SECONDS = env.int("DEBRIEF_TOKEN_COUNT_CACHE_SECONDS", 30 * 24 * 3600, minimum=60)
+# --- end of Models -------------------------------------------------------------
+
+# --- Analyses -----------------------------------------------------------------
+# Models tried in order when the requested one fails for good (unknown to the
+# provider, refused key, input too long...); the report names who answered and why.
+DEBRIEF_FALLBACK_MODELS = tuple(env.list("DEBRIEF_FALLBACK_MODELS", []))
+CELERY_BEAT_SCHEDULE["requeue-stalled-analyses"] = {
+    "task": "webapp.analyses.tasks.requeue_stalled_analyses",
+    "schedule": 300.0,
+}
+# --- end of Analyses -----------------------------------------------------------
+
+# --- Compression ----------------------------------------------------------------
+# What an analysis does with a run larger than its model's window; see
+# docs/compression.md. The strategy is the default of the UI, the API and the CLI,
+# each of which can choose another one per analysis.
+from typing import get_args  # noqa: E402
+
+from analysis.compression import DEFAULT_THRESHOLD_FRACTION, Strategy  # noqa: E402
+
+DEBRIEF_COMPRESSION = env.choice("DEBRIEF_COMPRESSION", "auto", get_args(Strategy))
+# Compress once the final request passes this fraction of the model's input budget
+# (1: only what does not fit; lower keeps requests, and their cost, smaller).
+DEBRIEF_COMPRESSION_THRESHOLD = env.float("DEBRIEF_COMPRESSION_THRESHOLD", DEFAULT_THRESHOLD_FRACTION)
+if not 0 < DEBRIEF_COMPRESSION_THRESHOLD <= 1:
+    raise ImproperlyConfigured(
+        f"DEBRIEF_COMPRESSION_THRESHOLD={DEBRIEF_COMPRESSION_THRESHOLD!r} must be more than 0 and at most 1 "
+        "(a fraction of the model's input budget)."
+    )
+# A cheaper model for the summaries; unset: the analysis model summarises. Checked
+# against the model registry by `debrief check` / `debrief migrate`.
+DEBRIEF_SUMMARISER_MODEL = env.str("DEBRIEF_SUMMARISER_MODEL")
+# Follow-up questions are answered on the analysis queue: same workers, same keys.
+CELERY_TASK_ROUTES["webapp.conversations.tasks.*"] = {"queue": "analysis"}
+ANSWERS_RECOVERY_INTERVAL_SECONDS = 300  # resend answers whose task was lost
+CELERY_BEAT_SCHEDULE["requeue-stalled-answers"] = {
+    "task": "webapp.conversations.tasks.requeue_stalled_answers",
+    "schedule": float(ANSWERS_RECOVERY_INTERVAL_SECONDS),
+}
+# --- end of Compression ---------------------------------------------------------

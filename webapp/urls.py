@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("webapp.runs.urls")),
     path("", include("webapp.llm.urls")),
     path("", include("webapp.analyses.urls")),
+    path("", include("webapp.conversations.urls")),
     path("api/v1/", include("webapp.api.urls")),
 ]

@@ -36,5 +36,26 @@ class Command(BaseCommand):
 
 
 def load_demo_data(team) -> list[str]:
-    """Import the bundled sample runs into the demo team (filled in by the runs app)."""
-    return []
+    """Import the bundled sample runs (every `log_*` folder under
+    DEBRIEF_DEMO_RUNS_DIR) into the demo team and ingest them here and now, so
+    they are ready on the first page load. Runs already there are skipped (same
+    SHA-256)."""
+    from webapp.runs.ingest import ingest_run
+    from webapp.runs.models import RunSource, RunStatus
+    from webapp.runs.services import UploadRejected, do_import_folder
+
+    folders = sorted(path for path in settings.DEBRIEF_DEMO_RUNS_DIR.glob("*/*/log_*") if path.is_dir())
+    lines, added = [], 0
+    for folder in folders:
+        try:
+            run, created = do_import_folder(team, folder, source=RunSource.DEMO, enqueue=False)
+        except UploadRejected as exc:
+            lines.append(f"Sample run {folder.name} skipped: {exc}")
+            continue
+        if created or run.status == RunStatus.QUEUED:  # queued: an earlier `demo` was interrupted
+            run = ingest_run(run.pk) or run
+            added += created
+            if run.error:
+                lines.append(f"Sample run {folder.name} failed: {run.error}")
+    lines.append(f"Sample runs: {added} imported, {len(folders) - added} already there or skipped ({settings.DEBRIEF_DEMO_RUNS_DIR}).")
+    return lines

@@ -1,0 +1,198 @@
+"""Cost-preview and digest benchmark, in a throwaway data folder.
+
+1. Server time of the cost preview (the estimate plus the rendered preview
+   partial) for 20 models on a run of ~1M raw tokens (a sample run whose
+   answers, traces and final answer are repeated until the run's files hold
+   ~1M tokens), p50/p95: cold (empty cache: the run is read, digested, counted
+   and, where it does not fit, its compression planned) and cached.
+2. The digest's size in tokens against the raw run's tokens, and the fraction
+   of key facts it holds, for that run and every sample run.
+
+Targets: cached preview p95 < 50 ms; digest <= 5 % of the raw tokens with 100 %
+of the key facts.
+
+    .venv/bin/python bench/estimate.py [--raw-tokens 1000000] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "tests/fixtures/massgen-runs"
+SCALED_SAMPLE = next((SAMPLES / "massgen-0.1.97/postgres-sqlite-2agents-long-answer").glob("log_*[0-9]"))
+SCALED_FILES = ("answer.txt", "execution_trace.md")
+COUNTING_TOKENIZER = "gpt-5-mini"  # raw and digest sizes are compared in one tokenizer
+MODEL_COUNT = 20
+CACHED_ROUNDS = 10
+# Dummy keys: availability only looks at the environment; nothing is called.
+BENCH_KEYS = {"OPENAI_API_KEY": "sk-bench", "ANTHROPIC_API_KEY": "sk-ant-bench", "GEMINI_API_KEY": "bench"}
+PREFERRED_MODELS = (
+    "gpt-5-mini", "gpt-5-nano", "gpt-5", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini", "o3",
+    "o4-mini", "anthropic/claude-sonnet-4-5", "anthropic/claude-haiku-4-5", "anthropic/claude-opus-4-1",
+    "gemini/gemini-2.5-pro", "gemini/gemini-2.5-flash", "gemini/gemini-2.5-flash-lite", "gemini/gemini-2.0-flash",
+    "debrief/offline",
+)
+TARGETS = {"cached_p95_ms": 50, "digest_share": 0.05, "key_facts": 1.0}
+
+
+def configure(data_dir: Path) -> None:
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "webapp.settings",
+        "DEBRIEF_DATA_DIR": str(data_dir),
+        "DEBRIEF_STORAGE_DIR": str(data_dir / "storage"),
+        "DATABASE_URL": f"sqlite:///{data_dir / 'bench.sqlite3'}",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        **BENCH_KEYS,
+    })
+    for name in ("DEBRIEF_ANALYSIS_MODEL", "DEBRIEF_MODELS_FILE", "DEBRIEF_MODEL_ALLOWLIST", "CACHE_URL"):
+        os.environ.pop(name, None)
+    sys.path.insert(0, str(ROOT))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)  # compression plans read which models refused compaction
+
+
+def count_tokens(text: str) -> int:
+    from analysis.litellm_env import get_litellm
+
+    return get_litellm().token_counter(model=COUNTING_TOKENIZER, text=text) if text else 0
+
+
+def run_tokens(folder: Path) -> int:
+    return sum(count_tokens(path.read_text(errors="replace")) for path in folder.rglob("*") if path.is_file())
+
+
+def scaled_run(dest: Path, raw_tokens: int) -> Path:
+    """The sample with its answers and traces repeated until the run holds ~raw_tokens."""
+    folder = dest / SCALED_SAMPLE.name
+    shutil.copytree(SCALED_SAMPLE, folder)
+    scaled = [path for path in folder.rglob("*") if path.name in SCALED_FILES]
+    base, scalable = run_tokens(folder), sum(count_tokens(path.read_text()) for path in scaled)
+    factor = max(1, round((raw_tokens - base + scalable) / scalable))
+    for path in scaled:
+        path.write_text("\n\n".join([path.read_text()] * factor))
+    return folder
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def bench_models() -> list[str]:
+    from webapp.llm.registry import get_registry
+
+    registry = get_registry()
+    available = [model.name for model in registry.all(available=True)]
+    chosen = [name for name in PREFERRED_MODELS if name in available]
+    chosen += [name for name in available if name not in chosen][: MODEL_COUNT - len(chosen)]
+    return chosen[:MODEL_COUNT]
+
+
+def preview_ms(run, model: str) -> tuple[float, object]:
+    from django.template.loader import render_to_string
+
+    from webapp.llm import panel
+
+    started = time.perf_counter()
+    preview = panel.preview(run, None, model, "auto")
+    render_to_string("llm/analyse_panel.html#preview", {"run": run, "attempt": None, "preview": preview, "can_write": True})
+    return (time.perf_counter() - started) * 1000, preview
+
+
+def bench_previews(folder: Path, storage: Path) -> dict:
+    from django.core.cache import cache
+
+    from analysis.litellm_env import get_litellm
+    from webapp.runs.models import Run, RunStatus
+
+    get_litellm()  # its import (~3 s) is paid once per process, not per preview
+    relative = folder.relative_to(storage)
+    run = Run(pk=uuid.uuid4(), status=RunStatus.READY, storage_path=str(relative))  # never saved: no database needed
+    models = bench_models()
+    cold, cached, outcomes = [], [], {}
+    for model in models:
+        cache.clear()
+        elapsed, preview = preview_ms(run, model)
+        if preview.error:
+            raise SystemExit(f"{model}: {preview.error}")
+        cold.append(elapsed)
+        plan = preview.estimate["compression"]
+        outcomes[model] = "fits" if plan is None else (plan["strategy"] or "does not fit")
+    for model in models:
+        preview_ms(run, model)  # fill the cache
+    for _ in range(CACHED_ROUNDS):
+        for model in models:
+            cached.append(preview_ms(run, model)[0])
+    return {"models": models, "outcomes": outcomes, "cold": cold, "cached": cached}
+
+
+def digest_figures(folder: Path) -> dict:
+    from analysis.digest import build_digest, key_fact_coverage, key_facts
+    from analysis.massgen import read_session
+
+    session = read_session(folder)
+    digest = build_digest(session)
+    raw = run_tokens(folder)
+    facts = count_tokens(digest.input.facts)
+    return {"raw": raw, "facts": facts, "share": facts / raw, "key_facts": key_fact_coverage(key_facts(session), digest.input.facts)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--raw-tokens", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="keep the data folder")
+    args = parser.parse_args()
+    data_dir = Path(tempfile.mkdtemp(prefix="debrief-bench-estimate-"))
+    try:
+        configure(data_dir)
+        storage = data_dir / "storage"
+        storage.mkdir(exist_ok=True)
+        folder = scaled_run(storage, args.raw_tokens)
+        big = digest_figures(folder)
+        print(f"Scaled run: {big['raw']:,} raw tokens ({COUNTING_TOKENIZER} tokenizer)")
+        previews = bench_previews(folder, storage)
+        print(f"\nCost preview, {len(previews['models'])} models (estimate + rendered partial):")
+        for name, samples in (("cold", previews["cold"]), ("cached", previews["cached"])):
+            print(f"  {name:<7} p50 {statistics.median(samples):9.1f} ms   p95 {percentile(samples, 0.95):9.1f} ms   (n={len(samples)})")
+        print("  per model, cold: " + ", ".join(
+            f"{model} {ms / 1000:.1f}s [{previews['outcomes'][model]}]" for model, ms in zip(previews["models"], previews["cold"])
+        ))
+        print("\nDigest (facts, always sent) vs the raw run:")
+        rows = [("scaled run", big)] + [
+            (f"{path.parent.parent.name}/{path.parent.name}", digest_figures(path)) for path in sorted(SAMPLES.glob("massgen-*/*/log_*[0-9]"))
+        ]
+        for name, figures in rows:
+            print(f"  {name:<55} {figures['facts']:>7,} / {figures['raw']:>9,} tokens = {figures['share']:6.2%}   key facts {figures['key_facts']:.0%}")
+        cached_p95 = percentile(previews["cached"], 0.95)
+        worst_share = max(figures["share"] for _, figures in rows)
+        worst_facts = min(figures["key_facts"] for _, figures in rows)
+        met = (
+            cached_p95 < TARGETS["cached_p95_ms"]
+            and worst_share <= TARGETS["digest_share"]
+            and worst_facts >= TARGETS["key_facts"]
+        )
+        print(f"\nTargets: cached p95 {cached_p95:.1f} ms < {TARGETS['cached_p95_ms']} ms; digest <= {TARGETS['digest_share']:.0%} "
+              f"(worst {worst_share:.2%}); key facts {worst_facts:.0%} -> {'met' if met else 'NOT MET'}")
+        return 0 if met else 1
+    finally:
+        if args.keep:
+            print(f"Kept {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

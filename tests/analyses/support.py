@@ -1,0 +1,40 @@
+"""Helpers shared by the analysis tests that are not fixtures."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from webapp.analyses import pipeline
+from webapp.analyses.models import Analysis
+
+
+def work(analysis: Analysis) -> Analysis:
+    """One delivery of the analysis task, minus Celery."""
+    claimed = pipeline.claim(analysis.pk)
+    assert claimed is not None, "the analysis could not be claimed"
+    pipeline.run(claimed)
+    return Analysis.objects.get(pk=analysis.pk)
+
+
+class Markup(HTMLParser):
+    """The elements and attributes a browser would build from the HTML."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def assert_inert(html: str) -> None:
+    """No script, no event handler, no style attribute, no link other than http(s),
+    mailto and the site's own."""
+    for tag, attrs in Markup(html).tags:
+        assert tag not in ("script", "img", "iframe", "svg", "object", "embed"), tag
+        for name, value in attrs.items():
+            assert not name.startswith("on") and name != "style", (tag, name, value)
+            if name == "href" and value and not value.startswith(("/", "?", "#")):
+                assert urlsplit(value.strip()).scheme in ("http", "https", "mailto"), value

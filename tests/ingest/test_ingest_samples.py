@@ -1,0 +1,121 @@
+"""The ingest service on every sample run: the rows it stores match what the
+reader and MassGen's own files say."""
+
+import json
+import shutil
+
+import pytest
+
+from analysis.massgen import read_session
+from analysis.massgen.summary import summarize
+from tests.ingest.support import SAMPLE_SESSIONS, SMALLEST_SAMPLE, every_file, expected_summary, ingest_now, sample_id
+from webapp.runs import storage
+from webapp.runs.models import AgentRow, AnswerRow, Attempt, EventRow, Run, RunFile, VoteRow
+from webapp.runs.services import do_import_folder
+
+pytestmark = pytest.mark.django_db
+
+
+def import_sample(team, folder):
+    run, created = do_import_folder(team, folder, enqueue=False)
+    assert created and run.status == "queued"
+    return ingest_now(run)
+
+
+def vote_casts(folder, attempt_path) -> int:
+    document = json.loads((folder / attempt_path / "coordination_events.json").read_text())
+    return sum(1 for event in document["events"] if event.get("event_type") == "vote_cast")
+
+
+def test_the_sample_runs_are_all_here():
+    assert len(SAMPLE_SESSIONS) >= 6
+
+
+@pytest.mark.parametrize("folder", SAMPLE_SESSIONS, ids=sample_id)
+def test_every_sample_run_is_stored_in_rows_that_match_its_summary(people, storage_dir, folder):
+    run = import_sample(people.team_a, folder)
+    assert run.status == "ready", run.error
+    expected = expected_summary(folder)
+    assert run.summary == summarize(read_session(folder))
+    assert run.session_id == folder.name and run.massgen_version == expected["massgen_version"]
+
+    for turn in expected["turns"]:
+        for wanted in turn["attempts"]:
+            attempt = Attempt.objects.get(run=run, turn=turn["turn"], attempt=wanted["attempt"])
+            assert attempt.accepted == wanted["accepted"] and attempt.winner == (wanted["winner"] or "")
+            assert attempt.voterows.count() == len(wanted["votes"]) == vote_casts(folder, attempt.path)
+            agents = {row.agent: row for row in attempt.agentrows.all()}
+            assert list(agents) == [agent["id"] for agent in wanted["agents"]]
+            for agent in wanted["agents"]:
+                row = agents[agent["id"]]
+                assert (row.model, row.input_tokens, row.output_tokens, row.answers, row.votes_cast) == (
+                    agent["model"], agent["input_tokens"], agent["output_tokens"], agent["answers"], agent["votes_cast"]
+                )
+            assert attempt.totals["input_tokens"] == wanted["totals"]["input_tokens"]
+            assert attempt.answerrows.count() == sum(agent["answers"] for agent in wanted["agents"])
+            assert attempt.eventrows.count() > 0 and attempt.roundrows.count() > 0
+
+    accepted = expected["turns"][0]["attempts"][-1]
+    assert run.question == accepted["question"] and run.winner == (accepted["winner"] or "")
+    assert run.agent_count == len(accepted["agents"])
+    assert run.input_tokens == sum(a["totals"]["input_tokens"] for t in expected["turns"] for a in t["attempts"])
+    assert set(run.model_list) == {agent["model"] for agent in accepted["agents"]}
+    assert run.vote_count == VoteRow.objects.filter(run=run).count()
+
+
+@pytest.mark.parametrize("folder", SAMPLE_SESSIONS, ids=sample_id)
+def test_every_row_table_holds_what_the_reader_read(people, storage_dir, folder):
+    run = import_sample(people.team_a, folder)
+    for turn in read_session(folder).turns:
+        for read in turn.attempts:
+            stored = Attempt.objects.get(run=run, turn=turn.number, attempt=read.number)
+            assert (
+                stored.agentrows.count(), stored.answerrows.count(), stored.voterows.count(), stored.eventrows.count(),
+                stored.roundrows.count(), stored.errorrows.count(), stored.toolrows.count(), stored.reliabilityrows.count(),
+                stored.enforcementrows.count(),
+            ) == (
+                len(read.agents), len(read.answers), len(read.votes), len(read.events), len(read.rounds), len(read.errors),
+                len(read.tools), len(read.reliability), sum(len(record.attempts) for record in read.reliability),
+            )
+            assert [row.kind for row in stored.eventrows.all()] == [event.kind for event in read.events]
+            assert [(row.voter, row.label) for row in stored.voterows.all()] == [(vote.voter, vote.label or "") for vote in read.votes]
+
+
+@pytest.mark.parametrize("folder", SAMPLE_SESSIONS, ids=sample_id)
+def test_the_stored_files_are_indexed_and_the_archive_is_not_kept(people, storage_dir, folder):
+    run = import_sample(people.team_a, folder)
+    stored = {path.relative_to(run.files_root).as_posix(): path.stat().st_size for path in every_file(run.files_root)}
+    assert dict(RunFile.objects.filter(run=run).values_list("path", "size")) == stored
+    assert run.files_root.is_relative_to(storage.run_dir(run.team_id, run.pk))
+    assert not storage.staging_folder(run.pk).exists()
+    answer = AnswerRow.objects.filter(run=run).exclude(path="").first()
+    assert answer.preview and (run.files_root / answer.path).is_file()
+
+
+def test_it_rewrites_execution_metadata_without_api_keys(people, storage_dir, tmp_path):
+    secret = "sk-proj-" + "A1b2C3d4" * 6
+    folder = tmp_path / SMALLEST_SAMPLE.name
+    shutil.copytree(SMALLEST_SAMPLE, folder)
+    metadata = folder / "turn_1" / "attempt_1" / "execution_metadata.yaml"
+    metadata.write_text(metadata.read_text().replace("      type: chatcompletion\n", f"      type: chatcompletion\n      api_key: {secret}\n", 1))
+    assert secret in metadata.read_text()
+
+    run = import_sample(people.team_a, folder)
+
+    assert run.status == "ready", run.error
+    stored = run.files_root / "turn_1" / "attempt_1" / "execution_metadata.yaml"
+    assert "api_key: '[REDACTED]'" in stored.read_text() and "gpt-5-mini" in stored.read_text()
+    for path in every_file(storage_dir):
+        assert secret.encode() not in path.read_bytes(), path
+    for attempt in Attempt.objects.filter(run=run):
+        assert secret not in json.dumps(attempt.config)
+    assert secret not in json.dumps(Run.objects.get(pk=run.pk).summary)
+    assert secret in metadata.read_text()  # the source is only read
+
+
+def test_the_list_figures_are_on_the_run_row(people, storage_dir):
+    run = import_sample(people.team_a, SMALLEST_SAMPLE)
+    assert run.started_at is not None and run.duration_seconds > 0 and run.cost_usd > 0
+    assert run.turn_count == 1 and run.finish_reason == "completed" and run.processed_at is not None
+    assert EventRow.objects.filter(run=run).count() == Attempt.objects.get(run=run).eventrows.count()
+    assert AgentRow.objects.filter(run=run).count() == run.agent_count

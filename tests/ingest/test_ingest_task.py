@@ -1,0 +1,146 @@
+"""Claiming, redelivery, failures and retries of the ingest, called directly
+(the task is a thin wrapper) and once through a real worker."""
+
+import os
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import OperationalError
+from django.utils import timezone
+
+from tests.ingest.support import SMALLEST_SAMPLE, ingest_now, upload_archive, zip_bytes, zip_with
+from webapp.runs import ingest, ingest_rows, storage, tasks
+from webapp.runs.models import AnswerRow, Attempt, EventRow, Run, RunFile, VoteRow
+from webapp.runs.services import do_import_folder
+
+WORKER_WAIT_SECONDS = 60
+
+
+def row_counts(run):
+    return [model.objects.filter(run=run).count() for model in (Attempt, VoteRow, AnswerRow, EventRow, RunFile)]
+
+
+@pytest.mark.django_db
+def test_a_redelivered_task_does_nothing_to_a_ready_run(people, storage_dir):
+    run, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
+    ingest_now(run)
+    counts, processed_at = row_counts(run), run.processed_at
+
+    assert ingest.ingest_run(run.pk) is None
+    tasks.ingest_run(str(run.pk))
+
+    run.refresh_from_db()
+    assert run.status == "ready" and run.processed_at == processed_at
+    assert row_counts(run) == counts and all(counts)
+
+
+@pytest.mark.django_db
+def test_a_task_for_a_run_another_worker_is_processing_does_nothing(people, storage_dir):
+    run, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
+    assert ingest.claim(run.pk) is not None
+    assert ingest.ingest_run(run.pk) is None
+    run.refresh_from_db()
+    assert run.status == "processing" and row_counts(run) == [0] * 5
+
+
+@pytest.mark.django_db
+def test_a_run_whose_worker_died_is_taken_again_without_duplicate_rows(people, storage_dir):
+    run, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
+    ingest.claim(run.pk)  # the worker that claimed it was killed...
+    Run.objects.filter(pk=run.pk).update(claimed_at=timezone.now() - timedelta(seconds=ingest.INGEST_TIME_LIMIT_SECONDS + 1))
+    (storage.run_dir(run.team_id, run.pk) / "half-extracted").mkdir(parents=True)  # ...mid-extraction
+
+    ingest_now(run)
+
+    assert run.status == "ready", run.error
+    assert not (storage.run_dir(run.team_id, run.pk) / "half-extracted").exists()
+    reference, _ = do_import_folder(people.team_b, SMALLEST_SAMPLE, enqueue=False)
+    assert row_counts(run) == row_counts(ingest_now(reference))
+
+
+@pytest.mark.django_db
+def test_a_failure_while_storing_rows_leaves_a_failed_run_without_rows_or_files(people, storage_dir, monkeypatch):
+    original = ingest_rows.RunRows.save
+
+    def save_then_break(self, run):
+        original(self, run)
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(ingest_rows.RunRows, "save", save_then_break)
+    run, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
+
+    ingest_now(run)
+
+    assert run.status == "failed"
+    assert "unexpected error" in run.error and "RuntimeError" in run.error
+    assert row_counts(run) == [0] * 5 and run.summary is None and run.storage_path == ""
+    assert not storage.run_dir(run.team_id, run.pk).exists() and not storage.staging_folder(run.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_transient_database_error_puts_the_run_back_for_a_retry(people, storage_dir, monkeypatch):
+    run, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
+    def lose_the_database(*args):
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(ingest, "_store", lose_the_database)
+
+    with pytest.raises(OperationalError):
+        ingest.ingest_run(run.pk)
+
+    run.refresh_from_db()
+    assert run.status == "queued" and storage.find_staged(run.pk) is not None
+    assert not storage.run_dir(run.team_id, run.pk).exists()
+    monkeypatch.undo()
+    assert ingest_now(run).status == "ready"
+
+
+def test_the_task_retries_only_transient_errors_within_time_limits():
+    assert tasks.ingest_run.autoretry_for == ingest.TRANSIENT_ERRORS == (OperationalError, ingest.InterfaceError)
+    assert tasks.ingest_run.soft_time_limit < tasks.ingest_run.time_limit == ingest.INGEST_TIME_LIMIT_SECONDS
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_not_a_run_fails_with_a_message_a_person_understands(people, storage_dir):
+    run, _ = upload_archive(people.team_a, people.alice, "notes.zip", zip_with({"notes/readme.txt": b"hello"}))
+    ingest_now(run)
+    assert run.status == "failed"
+    assert run.error.startswith("This is not a MassGen run Debrief can read: notes.zip: holds no MassGen run")
+
+
+@pytest.mark.django_db
+def test_runs_whose_task_went_missing_are_sent_again(people, storage_dir, django_capture_on_commit_callbacks, monkeypatch):
+    sent = []
+    monkeypatch.setattr(tasks.ingest_run, "delay", sent.append)
+    stalled, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
+    Run.objects.filter(pk=stalled.pk).update(created_at=timezone.now() - timedelta(seconds=ingest.STALLED_QUEUE_SECONDS + 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ingest.requeue_stalled_runs() == 1
+    assert sent == [str(stalled.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_uploaded_run_is_taken_to_ready_by_a_real_worker(celery_worker, people):
+    run, created = upload_archive(people.team_a, people.alice, "run.zip", zip_bytes(SMALLEST_SAMPLE))
+    assert created and run.status == "queued"
+    deadline = time.monotonic() + WORKER_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if run.status in ("ready", "failed"):
+            break
+        time.sleep(0.2)
+    assert run.status == "ready", f"{run.status} {run.error}\n{celery_worker.output()}"
+    assert Attempt.objects.filter(run=run).count() == 1 and VoteRow.objects.filter(run=run).count() == 2
+    assert not storage.staging_folder(run.pk).exists()
+
+
+@pytest.mark.django_db
+def test_recovery_deletes_uploads_abandoned_mid_stream_and_keeps_fresh_ones(storage_dir):
+    abandoned, fresh = storage.incoming_dir() / "upload-old.part", storage.incoming_dir() / "upload-new.part"
+    abandoned.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    old = time.time() - tasks.ABANDONED_UPLOAD_SECONDS - 1
+    os.utime(abandoned, (old, old))
+    tasks.recover_runs()
+    assert not abandoned.exists() and fresh.exists()

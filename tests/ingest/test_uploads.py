@@ -1,0 +1,138 @@
+"""Browser uploads: an archive, or a log_* folder sent file by file with
+relative paths; streamed to storage and capped while they arrive."""
+
+import hashlib
+
+import pytest
+
+from django.test import Client
+
+from tests.ingest.support import (
+    SMALLEST_SAMPLE,
+    every_file,
+    multipart,
+    files_of,
+    ingest_now,
+    received,
+    upload,
+    upload_archive,
+    upload_folder,
+    zip_bytes,
+)
+from webapp.runs.models import Run
+from webapp.runs.services import UploadRejected
+from webapp.runs.uploads import StagedUpload, UploadTooLarge
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_upload_streams_into_storage_with_its_sha256(storage_dir):
+    data = zip_bytes(SMALLEST_SAMPLE)
+    [staged] = received([("file", "run.zip", data)], "file")
+    assert isinstance(staged, StagedUpload)
+    assert staged.size == len(data) and staged.head == data[:16]
+    assert hashlib.sha256(data).hexdigest() == staged.sha256
+    assert staged.temporary_file_path().startswith(str(storage_dir / "incoming"))
+    staged.close()
+
+
+def test_received_files_hold_no_open_descriptor(storage_dir):
+    files = [("files", f"log_x/turn_1/file_{i}.txt", b"x" * i) for i in range(300)]
+    staged = received(files, "files")
+    assert len(staged) == 300 and all(upload.file.closed for upload in staged)
+    assert [upload.path.read_bytes() for upload in staged[:3]] == [b"", b"x", b"xx"]
+    for upload in staged:
+        upload.close()
+    assert list(every_file(storage_dir)) == []
+
+
+def test_a_folder_sent_file_by_file_becomes_a_run_of_that_folder(people, storage_dir):
+    run, created = upload_folder(people.team_a, people.alice, SMALLEST_SAMPLE)
+    assert created and run.original_name == SMALLEST_SAMPLE.name and run.created_by == people.alice
+    ingest_now(run)
+    assert run.status == "ready", run.error
+    assert run.session_id == SMALLEST_SAMPLE.name and run.vote_count == 2
+    assert list(every_file(storage_dir / "incoming")) == []
+
+
+def test_the_same_folder_sent_again_in_another_order_is_the_same_run(people, storage_dir):
+    first, _ = upload_folder(people.team_a, people.alice, SMALLEST_SAMPLE)
+    files = [("files", name, path.read_bytes()) for name, path in reversed(files_of(SMALLEST_SAMPLE))]
+    again, created = upload(people.team_a, people.bob, files)
+    assert not created and again.pk == first.pk and Run.objects.count() == 1
+
+
+def test_the_same_archive_in_another_team_is_another_run(people, storage_dir):
+    data = zip_bytes(SMALLEST_SAMPLE)
+    mine, _ = upload_archive(people.team_a, people.alice, "run.zip", data)
+    theirs, created = upload_archive(people.team_b, people.charlie, "run.zip", data)
+    assert created and theirs.pk != mine.pk and theirs.sha256 == mine.sha256
+
+
+@pytest.mark.parametrize("path", [
+    "../escaped.txt",
+    "log_x/../../escaped.txt",
+    "/etc/passwd",
+    "log_x\\..\\..\\escaped.txt",
+    "C:/Windows/escaped.txt",
+    "log_x//status.json",
+    "log_x/./status.json",
+    "log_x/" + "a" * 300,
+])
+def test_it_refuses_folder_paths_that_could_leave_the_folder(people, storage_dir, path):
+    files = [("files", name, p.read_bytes()) for name, p in files_of(SMALLEST_SAMPLE)] + [("files", path, b"x")]
+    with pytest.raises(UploadRejected):
+        upload(people.team_a, people.alice, files)
+    assert not Run.objects.exists()
+    assert [p for p in every_file(storage_dir) if "incoming" not in p.parts] == []
+
+
+def test_it_refuses_the_same_path_twice(people, storage_dir):
+    files = [("files", "log_x/turn_1/a.txt", b"1"), ("files", "log_x/turn_1/a.txt", b"2")]
+    with pytest.raises(UploadRejected, match="twice"):
+        upload(people.team_a, people.alice, files)
+
+
+def test_an_archive_exactly_at_the_limit_is_accepted(people, storage_dir, settings):
+    data = zip_bytes(SMALLEST_SAMPLE)
+    settings.DEBRIEF_MAX_UPLOAD_BYTES = len(data)
+    run, created = upload_archive(people.team_a, people.alice, "run.zip", data)
+    assert created and run.size_bytes == len(data)
+
+
+def test_an_archive_one_byte_over_the_limit_is_refused_while_it_streams(people, storage_dir, settings):
+    data = zip_bytes(SMALLEST_SAMPLE)
+    settings.DEBRIEF_MAX_UPLOAD_BYTES = len(data) - 1
+    with pytest.raises(UploadTooLarge) as refused:
+        upload_archive(people.team_a, people.alice, "run.zip", data)
+    assert str(len(data) - 1) in str(refused.value)
+    assert not Run.objects.exists() and list(every_file(storage_dir)) == []
+
+
+def test_the_limit_counts_every_file_of_a_folder(people, storage_dir, settings):
+    files = [("files", name, path.read_bytes()) for name, path in files_of(SMALLEST_SAMPLE)]
+    total = sum(len(data) for _, _, data in files)
+    settings.DEBRIEF_MAX_UPLOAD_BYTES = total
+    assert upload(people.team_a, people.alice, files)[1]
+    settings.DEBRIEF_MAX_UPLOAD_BYTES = total - 1
+    with pytest.raises(UploadTooLarge):
+        upload(people.team_b, people.charlie, files)
+    assert not Run.objects.filter(team=people.team_b).exists()
+
+
+@pytest.mark.urls("tests.ingest.urls")
+def test_behind_the_csrf_middleware_a_too_large_upload_is_still_a_413(storage_dir, settings):
+    client = Client(enforce_csrf_checks=True)
+    token = "a" * 32
+    client.cookies["csrftoken"] = token
+    files = [("files", "log_x/turn_1/a.txt", b"a" * 10), ("files", "log_x/turn_1/b.txt", b"b" * 10)]
+    body, content_type = multipart(files, {"csrfmiddlewaretoken": token})
+
+    settings.DEBRIEF_MAX_UPLOAD_BYTES = 20
+    accepted = client.generic("POST", "/receive/", body, content_type=content_type)
+    settings.DEBRIEF_MAX_UPLOAD_BYTES = 19
+    refused = client.generic("POST", "/receive/", body, content_type=content_type)
+
+    assert accepted.status_code == 200 and accepted.content == b"log_x/turn_1/a.txt,log_x/turn_1/b.txt"
+    assert refused.status_code == 413 and b"19 bytes" in refused.content
+    assert list(every_file(storage_dir)) == []

@@ -1,0 +1,150 @@
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.pages.conftest import T0, make_run
+from webapp.runs import presenters
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alice_client(client, people):
+    client.force_login(people.alice)
+    return client
+
+
+def titles(response) -> list[str]:
+    return [run.title for run in response.context["list"].runs]
+
+
+def test_the_list_shows_the_teams_runs_with_their_figures(alice_client, people):
+    make_run(people.team_a, question="How do TCP and UDP differ?", duration_seconds=125, cost_usd=0.059927,
+             input_tokens=31705, output_tokens=4022)
+    make_run(people.team_b, question="Birch's secret run")
+    response = alice_client.get("/runs/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "How do TCP and UDP differ?" in body and "Birch" not in titles(response)
+    assert "2m 05s" in body and "$0.0599" in body and "35.7k" in body and "gpt-5-mini" in body
+
+
+def test_search_matches_question_text(alice_client, people):
+    make_run(people.team_a, question="Explain the 2008 crisis")
+    make_run(people.team_a, question="TCP or UDP?")
+    assert titles(alice_client.get("/runs/", {"q": "crisis"})) == ["Explain the 2008 crisis"]
+
+
+def test_filters_by_status_model_and_date_range(alice_client, people):
+    make_run(people.team_a, question="failed one", status="failed", error="bad archive")
+    make_run(people.team_a, question="gemini one", models="gemini-2.5-flash,gpt-5-mini")
+    make_run(people.team_a, question="mini only", models="gpt-5-mini-2")
+    make_run(people.team_a, question="last year", started_at=T0 - timedelta(days=365))
+    assert titles(alice_client.get("/runs/", {"status": "failed"})) == ["failed one"]
+    assert titles(alice_client.get("/runs/", {"model": "gemini-2.5-flash"})) == ["gemini one"]
+    # A whole model name, not a prefix of another one.
+    assert titles(alice_client.get("/runs/", {"model": "gpt-5-mini-2"})) == ["mini only"]
+    since = (T0 - timedelta(days=1)).date().isoformat()
+    assert "last year" not in titles(alice_client.get("/runs/", {"since": since}))
+    assert titles(alice_client.get("/runs/", {"until": (T0 - timedelta(days=300)).date().isoformat()})) == ["last year"]
+
+
+def test_bad_filter_values_are_ignored_rather_than_an_error(alice_client, people):
+    make_run(people.team_a)
+    response = alice_client.get("/runs/", {"status": "nope", "since": "yesterday", "sort": "drop table", "page": "x"})
+    assert response.status_code == 200 and len(titles(response)) == 1
+
+
+def test_sorts_by_cost_and_duration_both_ways(alice_client, people):
+    make_run(people.team_a, question="cheap slow", cost_usd=0.01, duration_seconds=300, started_at=T0)
+    make_run(people.team_a, question="dear fast", cost_usd=2.0, duration_seconds=5, started_at=T0 + timedelta(hours=1))
+    assert titles(alice_client.get("/runs/", {"sort": "-cost"})) == ["dear fast", "cheap slow"]
+    assert titles(alice_client.get("/runs/", {"sort": "cost"})) == ["cheap slow", "dear fast"]
+    assert titles(alice_client.get("/runs/", {"sort": "-duration"})) == ["cheap slow", "dear fast"]
+    assert titles(alice_client.get("/runs/", {"sort": "started"})) == ["cheap slow", "dear fast"]
+    assert titles(alice_client.get("/runs/", {"sort": "-started"})) == ["dear fast", "cheap slow"]
+
+
+def test_the_column_header_toggles_the_sort_direction(alice_client, people):
+    make_run(people.team_a)
+    body = alice_client.get("/runs/", {"sort": "-cost"}).content.decode()
+    assert 'aria-sort="descending"' in body and 'href="?sort=cost"' in body
+
+
+def test_pages_of_runs_with_a_link_to_the_next(alice_client, people, monkeypatch):
+    monkeypatch.setattr(presenters, "PAGE_SIZE", 2)
+    for i in range(5):
+        make_run(people.team_a, question=f"run {i}", cost_usd=i)
+    first = alice_client.get("/runs/", {"sort": "-cost"})
+    assert titles(first) == ["run 4", "run 3"] and first.context["list"].pages == 3
+    assert 'href="?sort=-cost&amp;page=2"' in first.content.decode()
+    assert titles(alice_client.get("/runs/", {"sort": "-cost", "page": 3})) == ["run 0"]
+    # Past the end: the last page.
+    assert titles(alice_client.get("/runs/", {"sort": "-cost", "page": 99})) == ["run 0"]
+
+
+def test_an_htmx_filter_request_gets_only_the_list(alice_client, people):
+    make_run(people.team_a, question="only this")
+    response = alice_client.get("/runs/", {"q": "only"}, headers={"HX-Request": "true", "HX-Target": "run-list"})
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="run-list"') and "only this" in body and "<html" not in body
+
+
+def test_pending_runs_poll_their_status_with_a_link_fallback(alice_client, people):
+    run = make_run(people.team_a, status="queued", question="")
+    body = alice_client.get("/runs/").content.decode()
+    assert f'hx-get="/runs/{run.pk}/status/"' in body and f'href="/runs/{run.pk}/"' in body
+
+
+def test_the_count_is_bounded(alice_client, people, monkeypatch):
+    monkeypatch.setattr(presenters, "COUNT_CAP", 3)
+    monkeypatch.setattr(presenters, "PAGE_SIZE", 2)
+    for i in range(5):
+        make_run(people.team_a)
+    response = alice_client.get("/runs/")
+    assert "3+ runs" in response.content.decode() and response.context["list"].pages is None
+    assert response.context["list"].next_query
+
+
+def test_a_page_of_runs_costs_a_fixed_number_of_queries(alice_client, people):
+    for i in range(30):
+        make_run(people.team_a)
+    with CaptureQueriesContext(connection) as small:
+        alice_client.get("/runs/")
+    for i in range(60):
+        make_run(people.team_a)
+    with CaptureQueriesContext(connection) as big:
+        alice_client.get("/runs/")
+    assert len(big.captured_queries) == len(small.captured_queries) <= 10
+
+
+def test_viewers_see_no_upload_form(client, people):
+    from webapp.teams.models import Membership
+
+    Membership.objects.filter(user=people.bob).update(role="viewer")
+    client.force_login(people.bob)
+    body = client.get("/runs/").content.decode()
+    assert "data-upload" not in body and "Upload a run" not in body
+    assert "data-upload" in (client.force_login(people.alice) or client.get("/runs/").content.decode())
+
+
+def test_the_list_is_fast_with_10000_runs(alice_client, people):
+    import time
+
+    from webapp.runs.models import Run
+
+    template = make_run(people.team_a)
+    Run.objects.bulk_create(
+        Run(team=people.team_a, source="upload", sha256=f"{i:064d}", status="ready", question=f"Question number {i}",
+            started_at=T0 + timedelta(minutes=i), duration_seconds=i % 300, models=template.models, cost_usd=i / 1000)
+        for i in range(10_000)
+    )
+    for query in ({}, {"sort": "-cost", "page": 150}, {"q": "number 99", "sort": "duration"}, {"model": "gpt-5-mini"}):
+        alice_client.get("/runs/", query)
+        started = time.perf_counter()
+        response = alice_client.get("/runs/", query)
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200 and response.context["list"].runs
+        assert elapsed < 0.25, f"{query}: {elapsed * 1000:.0f} ms"

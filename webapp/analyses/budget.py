@@ -1,0 +1,99 @@
+"""A team's monthly spending on analyses, and the check made before each one.
+
+A month is a calendar month in UTC. Finished analyses count what they cost;
+queued and running ones count at least their estimate, so two requests made at
+once cannot both spend the same remaining dollars."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone as dt_timezone
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.db.models import Case, F, Sum, When
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from webapp.analyses.errors import AnalysisRefused
+from webapp.analyses.models import IN_FLIGHT, Analysis, TeamBudget
+from webapp.conversations.spending import followups_spent
+
+CENT = Decimal("0.01")
+FINE = Decimal("0.0001")
+
+
+def format_usd(value: Decimal | float) -> str:
+    """Whole cents as cents ($0.42); anything finer with four decimals ($0.0042),
+    so a refusal never reads "$0.42 exceeds the $0.42 left"."""
+    amount = Decimal(str(value))
+    if amount == amount.quantize(CENT):
+        return f"${amount.quantize(CENT):,}"
+    return f"${amount.quantize(FINE, rounding=ROUND_HALF_EVEN):,}"
+
+
+def month_start(now: datetime | None = None) -> datetime:
+    now = now or timezone.now()
+    return now.astimezone(dt_timezone.utc).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def spent_this_month(team, now: datetime | None = None) -> Decimal:
+    committed = Case(
+        When(status__in=IN_FLIGHT, then=Greatest(F("estimate_usd"), F("cost_usd"))),
+        default=F("cost_usd"),
+    )
+    total = Analysis.objects.filter(team=team, created_at__gte=month_start(now)).aggregate(total=Sum(committed))["total"]
+    return Decimal(total or 0) + followups_spent(team, month_start(now))
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    limit: Decimal | None  # None: no limit
+    spent: Decimal
+
+    @property
+    def left(self) -> Decimal | None:
+        if self.limit is None:
+            return None
+        return max(Decimal(0), self.limit - self.spent)
+
+
+class OverBudget(AnalysisRefused):
+    code = "over_budget"
+
+    def __init__(self, estimate: Decimal, state: BudgetState):
+        super().__init__(
+            f"The estimate {format_usd(estimate)} exceeds the {format_usd(state.left)} left of this month's "
+            f"{format_usd(state.limit)} budget.",
+            numbers={
+                "estimate_usd": float(estimate),
+                "left_usd": float(state.left),
+                "budget_usd": float(state.limit),
+                "spent_usd": float(state.spent),
+            },
+        )
+
+
+def budget_state(team, now: datetime | None = None, *, lock: bool = False) -> BudgetState:
+    """`lock` holds the team's budget row until the transaction ends, so checks and
+    the inserts that follow them happen one team request at a time."""
+    rows = TeamBudget.objects.filter(team=team)
+    budget = (rows.select_for_update() if lock else rows).first()
+    limit = budget.monthly_limit_usd if budget else None
+    return BudgetState(limit, spent_this_month(team, now))
+
+
+def check_budget(team, estimate: Decimal) -> BudgetState:
+    """Call inside the transaction that creates the analysis."""
+    state = budget_state(team, lock=True)
+    if state.left is not None and estimate > state.left:
+        raise OverBudget(estimate, state)
+    return state
+
+
+def do_set_budget(team, user, monthly_limit_usd: Decimal | None) -> TeamBudget:
+    if monthly_limit_usd is not None and monthly_limit_usd < 0:
+        raise ValueError("A budget cannot be negative.")
+    budget, _ = TeamBudget.objects.update_or_create(
+        team=team, defaults={"monthly_limit_usd": monthly_limit_usd, "updated_by": user}
+    )
+    return budget

@@ -1,0 +1,156 @@
+"""What people and programs do with analyses: request one, cancel it, share it.
+Views, the API, commands and tests all call these; none of them checks access
+on its own, so the rules live here once."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from analysis.registry import ModelUnavailable, UnknownModel
+from webapp.analyses.budget import check_budget, format_usd
+from webapp.analyses.errors import AnalysisRefused, RunNotReady
+from webapp.analyses.models import Analysis, ShareLink, Status
+from webapp.api.models import ApiToken
+from webapp.llm.registry import get_registry
+from webapp.llm.panel import Preview
+from webapp.llm.services import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, estimate_for_run
+from webapp.runs.models import Attempt, Run, RunStatus
+from webapp.teams.access import membership_for, require_write
+
+SHARE_TOKEN_BYTES = 32
+SHARE_HINT_CHARS = 4
+MAX_SHARE_DAYS = 365
+# Who acts from a management command: whoever runs commands on the server already
+# has its database, so no team role is checked.
+OPERATOR = None
+
+
+def do_request_analysis(
+    run: Run,
+    actor: AbstractBaseUser | ApiToken | None,
+    model_name: str,
+    compression: str = DEFAULT_COMPRESSION,
+    max_cost_usd: Decimal | None = None,
+    attempt: Attempt | None = None,
+) -> Analysis:
+    """Check, estimate, reserve the estimate against the budget and queue the job.
+    `actor` is a user, an API token or OPERATOR; `attempt` None analyses the
+    digest's default attempt. Raises AnalysisRefused (with a `code`) when it
+    cannot run."""
+    user, token = _actor(run, actor)
+    if run.status != RunStatus.READY:
+        raise RunNotReady(f"The run is {run.status}; it can be analysed once it is ready.")
+    if compression not in COMPRESSION_CHOICES:
+        raise AnalysisRefused(f"Unknown compression {compression!r}; use one of {', '.join(COMPRESSION_CHOICES)}.", "bad_compression")
+    if attempt is not None and attempt.run_id != run.pk:
+        raise AnalysisRefused("That attempt belongs to another run.", "bad_attempt")
+    try:
+        model = get_registry().require_available(model_name)
+    except UnknownModel as error:
+        raise AnalysisRefused(str(error), "unknown_model") from error
+    except ModelUnavailable as error:
+        raise AnalysisRefused(str(error), "model_unavailable") from error
+    estimate = estimate_for_run(run, model.name, attempt, compression)
+    preview = Preview(model.name, compression, estimate)
+    if not preview.can_run:
+        raise AnalysisRefused(estimate["compression"]["reason"], "does_not_fit")
+    # With compression, the preview's total includes the compression calls.
+    estimate_usd = Decimal(str(preview.total_usd))
+    if max_cost_usd is not None and estimate_usd > max_cost_usd:
+        raise AnalysisRefused(
+            f"The estimate {format_usd(estimate_usd)} exceeds max_cost_usd {format_usd(max_cost_usd)}.",
+            "over_max_cost",
+            {"estimate_usd": float(estimate_usd), "max_cost_usd": float(max_cost_usd)},
+        )
+    with transaction.atomic():
+        check_budget(run.team, estimate_usd)
+        analysis = Analysis.objects.create(
+            team=run.team,
+            run=run,
+            attempt=attempt,
+            created_by=user,
+            created_by_token=token,
+            model=model.name,
+            current_model=model.name,
+            compression=compression,
+            max_cost_usd=max_cost_usd,
+            estimate=estimate,
+            estimate_usd=estimate_usd,
+        )
+        # robust: with the broker down the analysis stays queued and requeue_stalled_analyses sends it later.
+        transaction.on_commit(lambda: enqueue(analysis.pk), robust=True)
+    return analysis
+
+
+def enqueue(analysis_id) -> None:
+    from webapp.analyses.tasks import run_analysis
+
+    run_analysis.delay(str(analysis_id))
+
+
+def _actor(run: Run, actor) -> tuple[AbstractBaseUser | None, ApiToken | None]:
+    if actor is OPERATOR:
+        return None, None
+    if isinstance(actor, ApiToken):
+        if actor.team_id != run.team_id or not actor.is_active:
+            raise PermissionDenied("This token belongs to another team.")
+        return None, actor
+    require_write(actor, run.team)
+    return actor, None
+
+
+def do_cancel(analysis: Analysis, actor: AbstractBaseUser | ApiToken) -> Analysis:
+    """A queued analysis stops at once; a running one at its next step (a call in
+    flight finishes, and is paid for)."""
+    _actor(analysis.run, actor)
+    now = timezone.now()
+    stopped = Analysis.objects.filter(pk=analysis.pk, status=Status.QUEUED).update(
+        status=Status.CANCELLED, cancel_requested=True, error="Cancelled before it started.", finished_at=now
+    )
+    if not stopped:
+        Analysis.objects.filter(pk=analysis.pk, status=Status.RUNNING).update(cancel_requested=True)
+    analysis.refresh_from_db()
+    return analysis
+
+
+def share_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def do_create_share(analysis: Analysis, user, expires_in_days: int | None = None) -> tuple[ShareLink, str]:
+    """The link and its token. Only the token's hash is stored, so a copy of the
+    database opens no report; the token is shown once, when the link is made."""
+    require_write(user, analysis.team)
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_SHARE_DAYS:
+        raise ValueError(f"A link expires after 1 to {MAX_SHARE_DAYS} days, or never.")
+    token = secrets.token_urlsafe(SHARE_TOKEN_BYTES)
+    link = ShareLink.objects.create(
+        team=analysis.team,
+        analysis=analysis,
+        token_hash=share_token_hash(token),
+        hint=token[-SHARE_HINT_CHARS:],
+        created_by=user,
+        expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    return link, token
+
+
+def do_revoke_share(link: ShareLink, user) -> None:
+    """Owners revoke any link of their team; members the links they made."""
+    membership = membership_for(user, link.team)
+    if not (membership.is_owner or (membership.can_write and link.created_by_id == user.pk)):
+        raise PermissionDenied("Only team owners and the link's creator can revoke it.")
+    ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def active_share(token: str) -> ShareLink | None:
+    link = ShareLink.objects.select_related("analysis__run").filter(token_hash=share_token_hash(token)).first()
+    return link if link and link.is_active() else None

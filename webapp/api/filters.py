@@ -1,0 +1,91 @@
+"""Query parameters of `GET /api/v1/runs`: filters and the cursor. Anything
+unparseable raises BadQuery, answered with a 400 that names the parameter."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import datetime, time, timezone
+
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_date, parse_datetime
+
+from webapp.runs.models import RunStatus
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+MAX_QUERY_CHARS = 200
+
+
+class BadQuery(ValueError):
+    pass
+
+
+def filter_runs(runs: QuerySet, params) -> QuerySet:
+    status = params.get("status")
+    if status is not None:
+        if status not in RunStatus.values:
+            raise BadQuery(f"status must be one of {', '.join(RunStatus.values)}.")
+        runs = runs.filter(status=status)
+    model = params.get("model")
+    if model:
+        # `models` is comma-joined; match whole names only.
+        runs = runs.filter(
+            Q(models=model) | Q(models__startswith=f"{model},") | Q(models__endswith=f",{model}") | Q(models__contains=f",{model},")
+        )
+    text = params.get("q")
+    if text:
+        if len(text) > MAX_QUERY_CHARS:
+            raise BadQuery(f"q has at most {MAX_QUERY_CHARS} characters.")
+        runs = runs.filter(question__icontains=text)
+    if params.get("since"):
+        runs = runs.filter(created_at__gte=_moment(params["since"], "since"))
+    if params.get("until"):
+        runs = runs.filter(created_at__lt=_moment(params["until"], "until"))
+    return runs
+
+
+def page_limit(params) -> int:
+    raw = params.get("limit")
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise BadQuery(f"limit must be a whole number from 1 to {MAX_LIMIT}.")
+    return int(raw)
+
+
+def after_cursor(runs: QuerySet, cursor: str | None) -> QuerySet:
+    """Runs after the cursor in the list order (newest first, then id)."""
+    if not cursor:
+        return runs
+    created_at, run_id = decode_cursor(cursor)
+    return runs.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=run_id))
+
+
+def encode_cursor(run) -> str:
+    return base64.urlsafe_b64encode(f"{run.created_at.isoformat()}|{run.pk}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, _, run_id = text.partition("|")
+        created_at = datetime.fromisoformat(stamp)
+        if created_at.tzinfo is None:
+            raise ValueError
+        return created_at, uuid.UUID(run_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadQuery("cursor is not one this API gave out.") from None
+
+
+def _moment(raw: str, name: str) -> datetime:
+    try:
+        moment = parse_datetime(raw)
+        if moment is None and (day := parse_date(raw)) is not None:
+            moment = datetime.combine(day, time.min)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise BadQuery(f"{name} must be an ISO 8601 date or date-time, e.g. 2026-11-24 or 2026-11-24T05:00:00Z.")
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

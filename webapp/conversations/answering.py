@@ -1,0 +1,137 @@
+"""One follow-up answer, as the task writes it. The question goes to the model
+that wrote the report, with the run's digest and the conversation so far
+(`analysis.followup.ask` compacts or summarises a history past its threshold).
+Each call's usage and cost is added to the answer as soon as it returns, so what
+was paid is counted even when the worker dies before the answer is saved; the
+conversation's history changes only with a saved answer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from analysis.followup import ask
+from analysis.llm.budget import DoesNotFit
+from analysis.llm.calls import CallRecord, assistant_message
+from analysis.llm.errors import PermanentLLMError
+from analysis.registry import OFFLINE_MODEL_NAME, RegistryError
+from webapp.analyses.markdown import render_markdown
+from webapp.analyses.models import MONEY_QUANTUM
+from webapp.analyses.pipeline import LEASE_MARGIN_SECONDS, MAX_DELIVERIES, api_key_for, call_timeout
+from webapp.conversations.compaction_memory import DatabaseCompactionSupport
+from webapp.conversations.compression_config import summariser_model
+from webapp.conversations.models import Message, MessageStatus, Role
+from webapp.conversations.offline import offline_answer
+from webapp.llm.registry import get_registry
+from webapp.llm.services import RunNotReady, digest_for_run
+
+CANNOT_ANSWER_ERRORS = (PermanentLLMError, DoesNotFit, RegistryError, RunNotReady)
+
+
+def claim(message_id) -> Message | None:
+    """Take a queued answer, or one whose previous holder's lease ran out, with one
+    conditional UPDATE; None when another delivery holds it or it is finished."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + LEASE_MARGIN_SECONDS)
+    lease_over = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+    claimable = Q(status=MessageStatus.QUEUED) | (Q(status=MessageStatus.ANSWERING) & lease_over)
+    taken = Message.objects.filter(claimable, pk=message_id, role=Role.ASSISTANT).update(
+        status=MessageStatus.ANSWERING, lease_expires_at=lease, deliveries=F("deliveries") + 1
+    )
+    if not taken:
+        return None
+    return Message.objects.select_related("conversation__analysis__run", "in_reply_to").get(pk=message_id)
+
+
+def stalled_ids(queued_for: timedelta) -> list[int]:
+    now = timezone.now()
+    lost = Q(status=MessageStatus.QUEUED, created_at__lt=now - queued_for)
+    abandoned = Q(status=MessageStatus.ANSWERING, lease_expires_at__lt=now)
+    return list(Message.objects.filter(lost | abandoned, role=Role.ASSISTANT).values_list("pk", flat=True))
+
+
+def release(message: Message, detail: str) -> None:
+    """Give the answer up until the task's retry claims it again."""
+    _update(message, lease_expires_at=None, detail=detail[:255])
+
+
+def fail(message: Message, error: str) -> None:
+    _update(message, status=MessageStatus.FAILED, error=error, detail="", lease_expires_at=None, answered_at=timezone.now())
+
+
+def answer(message: Message) -> None:
+    """Carry a claimed answer to `done` or `failed`. Transient provider errors
+    leave (the task retries them)."""
+    if message.deliveries > MAX_DELIVERIES:
+        fail(message, f"Gave up after {MAX_DELIVERIES} attempts: the worker kept stopping mid-way.")
+        return
+    try:
+        _answer(message)
+    except CANNOT_ANSWER_ERRORS as error:
+        fail(message, f"{message.model} could not answer: {error}")
+
+
+def _answer(message: Message) -> None:
+    conversation = message.conversation
+    analysis = conversation.analysis
+    question = message.in_reply_to.text
+    digest = digest_for_run(analysis.run, analysis.attempt).input.facts
+    if message.model == OFFLINE_MODEL_NAME:
+        _save(message, offline_answer(digest, question))
+        return
+    model = get_registry().require_available(message.model)
+    summariser = summariser_model()
+    _update(message, detail=f"waiting for {model.name}")
+    reply = ask(
+        model,
+        conversation.history or [assistant_message(analysis.report_markdown)],
+        question,
+        digest,
+        api_key=api_key_for(model),
+        timeout=call_timeout(),
+        memory=DatabaseCompactionSupport(),
+        summariser=summariser,
+        summariser_api_key=api_key_for(summariser) if summariser else None,
+        on_call=lambda call: _record_call(message, call),
+    )
+    with transaction.atomic():
+        conversation.history = reply.history
+        conversation.save(update_fields=["history_json"])
+        _save(message, reply.text, shrunk=reply.shrunk, fallback_reason=reply.fallback_reason or "")
+
+
+def _save(message: Message, text: str, **fields) -> None:
+    _update(
+        message,
+        status=MessageStatus.DONE,
+        text=text,
+        html=render_markdown(text),
+        detail="",
+        lease_expires_at=None,
+        answered_at=timezone.now(),
+        **fields,
+    )
+
+
+def _record_call(message: Message, call: CallRecord) -> None:
+    usage = call.usage
+    _update(
+        message,
+        calls=[*message.calls, {**call.to_dict(), "at": timezone.now().isoformat()}],
+        input_tokens=message.input_tokens + usage.input_tokens,
+        output_tokens=message.output_tokens + usage.output_tokens,
+        cached_input_tokens=message.cached_input_tokens + usage.cached_input_tokens,
+        reasoning_tokens=message.reasoning_tokens + usage.reasoning_tokens,
+        cost_usd=message.cost_usd + Decimal(str(call.cost_usd)).quantize(MONEY_QUANTUM),
+    )
+
+
+def _update(message: Message, **fields) -> None:
+    for name, value in fields.items():
+        setattr(message, name, value)
+    message.save(update_fields=list(fields))

@@ -1,0 +1,57 @@
+"""The Models page and the Analyse panel's cost preview. Each view reads its
+query, checks access and calls one function of `panel` or `services`."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from analysis.registry import RegistryError
+from webapp.llm import panel
+from webapp.llm.services import list_models, list_providers
+from webapp.runs.models import Run
+from webapp.runs.presenters import choose_attempt
+from webapp.teams.access import get_for_member, membership_for
+
+MODELS_PER_PAGE = 100
+# The page without JavaScript answers a bad choice with 400; the htmx partial
+# keeps 200, because htmx does not swap in an error response.
+BAD_CHOICE_STATUS = 400
+
+
+@login_required
+@require_GET
+def run_estimate(request, pk):
+    """The preview partial for htmx; without JavaScript, a page holding the panel
+    with the preview for the chosen model (the panel's form falls back to this)."""
+    run = get_for_member(Run.objects.all(), request.user, pk=pk)
+    attempt, _ = choose_attempt(run, request.GET)
+    preview = panel.preview(run, attempt, request.GET.get("model"), request.GET.get("compression"))
+    context = {
+        "run": run,
+        "attempt": attempt,
+        "preview": preview,
+        "can_write": membership_for(request.user, run.team).can_write,
+    }
+    if request.htmx:
+        return render(request, "llm/analyse_panel.html#preview", context)
+    return render(request, "llm/estimate.html", context, status=BAD_CHOICE_STATUS if preview.error else 200)
+
+
+@login_required
+@require_GET
+def model_list(request):
+    provider = request.GET.get("provider", "")
+    available_only = request.GET.get("available") == "1"
+    search = request.GET.get("q", "")
+    context = {"provider": provider, "available_only": available_only, "search": search}
+    try:
+        rows = list_models(provider or None, True if available_only else None, search)
+        context["providers"] = list_providers()
+    except RegistryError as error:
+        context["error"] = f"The model registry is misconfigured: {error}"
+        rows = []
+    context["page"] = Paginator(rows, MODELS_PER_PAGE).get_page(request.GET.get("page"))
+    if request.htmx and request.htmx.target == "model-table":
+        return render(request, "llm/models.html#model-table", context)
+    return render(request, "llm/models.html", context)

@@ -1,0 +1,132 @@
+"""Server folders: MassGen writes its `log_*` sessions into a folder on this
+machine, and DEBRIEF_LOG_ROOTS gives each team at most one such folder.
+Sessions are listed from it and imported by copying them into storage; the
+folder itself is only ever read."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+
+from analysis.massgen import RunFormatError
+from analysis.massgen.clock import parse_folder_time
+from analysis.massgen.layout import list_turns
+from analysis.massgen.status import read_status
+from webapp.runs.models import Run, RunSource
+from webapp.runs.services import UploadRejected, do_import_folder
+from webapp.runs.services.staging import safe_relative_path
+from webapp.teams.models import Team
+
+log = logging.getLogger(__name__)
+
+SESSION_PREFIX = "log_"
+# A project's sessions are in `.massgen/massgen_logs/log_*`, two levels below it.
+MAX_SCAN_DEPTH = 4
+MAX_SCANNED_FOLDERS = 10_000
+# The periodic import stops after this many per team and pass; the next pass goes on.
+MAX_IMPORTS_PER_PASS = 20
+
+
+@dataclass(frozen=True)
+class ServerSession:
+    path: str  # relative to the team's root; what `do_import_server_session` takes
+    name: str  # the log_* folder name
+    started_at: datetime | None  # from the folder name, in this machine's time zone
+    imported_run: Run | None  # the latest run imported from this path
+    complete: bool  # MassGen finished it (status.json has a finish reason)
+
+
+def team_root(team: Team) -> Path | None:
+    return settings.DEBRIEF_LOG_ROOTS.get(team.slug)
+
+
+def list_server_sessions(team: Team) -> list[ServerSession]:
+    """The sessions in the team's server folder, newest first."""
+    root = team_root(team)
+    if root is None or not root.is_dir():
+        return []
+    folders = _find_sessions(root)
+    paths = [folder.relative_to(root).as_posix() for folder in folders]
+    imported: dict[str, Run] = {}
+    for run in Run.objects.filter(team=team, source_path__in=paths).order_by("created_at"):
+        imported[run.source_path] = run  # the newest wins
+    sessions = [
+        ServerSession(path, folder.name, _started_at(folder.name), imported.get(path), is_complete(folder))
+        for path, folder in zip(paths, folders)
+    ]
+    return sorted(sessions, key=lambda session: (session.started_at is not None, session.started_at, session.name), reverse=True)
+
+
+def do_import_server_session(team: Team, relpath: str, user=None) -> tuple[Run, bool]:
+    """Import one session of the team's server folder; refuses any path that
+    is not a folder inside it (`..`, absolute paths, links leading out)."""
+    root = team_root(team)
+    if root is None:
+        raise UploadRejected("No server folder is configured for this team.")
+    folder = (root / safe_relative_path(relpath.strip("/"))).resolve()
+    if not folder.is_relative_to(root) or folder == root:
+        raise UploadRejected(f"{relpath!r} is not inside the team's server folder.")
+    if not folder.is_dir():
+        raise UploadRejected(f"{relpath!r} is not a folder in the team's server folder.")
+    return do_import_folder(team, folder, user, source=RunSource.FOLDER, source_path=folder.relative_to(root).as_posix())
+
+
+def import_new_server_sessions() -> list[Run]:
+    """Import every complete session not imported yet, for every team with a
+    server folder. A session that cannot be imported is logged and skipped."""
+    created = []
+    for team in Team.objects.filter(slug__in=list(settings.DEBRIEF_LOG_ROOTS)):
+        new = [session for session in list_server_sessions(team) if session.complete and session.imported_run is None]
+        for session in new[:MAX_IMPORTS_PER_PASS]:
+            try:
+                run, was_created = do_import_server_session(team, session.path)
+            except UploadRejected as exc:
+                log.warning("team %s: server session %s not imported: %s", team.slug, session.path, exc)
+                continue
+            if was_created:
+                created.append(run)
+    return created
+
+
+def is_complete(session: Path) -> bool:
+    """MassGen finished the session: the last attempt of its last turn has a
+    status.json with a finish reason (it rewrites the file every 2 s while running)."""
+    turns, _ = list_turns(session)
+    if not turns:
+        return False
+    last_attempt = session / turns[-1].attempts[-1][1]
+    try:
+        status = read_status(last_attempt / "status.json", "status.json")
+    except RunFormatError:
+        return False
+    return bool(status.is_complete or status.finish_reason)
+
+
+def _find_sessions(root: Path) -> list[Path]:
+    found, level, looked_at = [], [root], 0
+    for _ in range(MAX_SCAN_DEPTH):
+        below = []
+        for parent in level:
+            try:
+                with os.scandir(parent) as entries:
+                    children = sorted(Path(entry.path) for entry in entries if entry.is_dir(follow_symlinks=False))
+            except OSError:
+                continue
+            looked_at += len(children)
+            if looked_at > MAX_SCANNED_FOLDERS:
+                log.warning("server folder %s: stopped looking after %d folders", root, MAX_SCANNED_FOLDERS)
+                return found
+            for child in children:
+                (found if child.name.startswith(SESSION_PREFIX) else below).append(child)
+        level = below
+    return found
+
+
+def _started_at(name: str) -> datetime | None:
+    local = parse_folder_time(name)
+    return local.astimezone() if local else None

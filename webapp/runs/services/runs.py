@@ -1,0 +1,158 @@
+"""Creating and deleting runs. A new run is registered `queued` with its bytes
+staged under storage, and its ingest is enqueued once the row is committed."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+
+from webapp.runs import storage
+from webapp.runs.models import Run, RunSource
+from webapp.runs.services.staging import (
+    ARCHIVE_SIGNATURES,
+    PACKED_SUFFIX,
+    Fingerprint,
+    UploadRejected,
+    archive_suffix,
+    copy_hashed,
+    folder_files,
+    pack,
+    safe_relative_path,
+    staged_name,
+)
+from webapp.runs.uploads import HEAD_BYTES, StagedUpload
+
+
+def do_create_run_from_upload(team, user, uploads: list[StagedUpload], *, source: str = RunSource.UPLOAD) -> tuple[Run, bool]:
+    """A run from what a request sent: one .zip/.tar.gz/.tgz archive, or the
+    files of a `log_*` folder, each named by its relative path. Returns
+    `(run, created)`; bytes the team already has give that run back."""
+    if not uploads:
+        raise UploadRejected("No file was sent.")
+    try:
+        # A folder's files always come with their folder in the path.
+        name = uploads[0].relative_path
+        if len(uploads) == 1 and ("/" not in name or name.lower().endswith(tuple(ARCHIVE_SIGNATURES))):
+            return _from_archive(team, user, uploads[0], source)
+        return _from_folder_upload(team, user, uploads, source)
+    finally:
+        for upload in uploads:
+            upload.close()
+
+
+def do_import_folder(team, path: Path | str, user=None, *, source: str = RunSource.FOLDER, source_path: str = "", enqueue: bool = True) -> tuple[Run, bool]:
+    """A run from a `log_*` folder on this machine, copied into storage; the
+    folder itself is only read. `enqueue=False` leaves the run queued for a
+    caller that ingests it right away (the demo)."""
+    folder = Path(path)
+    if folder.is_symlink() or not folder.is_dir():
+        raise UploadRejected(f"{folder} is not a folder.")
+    files = folder_files(folder, folder.name)
+    if not files:
+        raise UploadRejected(f"{folder} holds no files.")
+    run_id = uuid.uuid4()
+    staged, fingerprint = _pack_staged(run_id, folder.name, files, str(folder))
+    return _register(team, user, run_id, staged, fingerprint, source=source, original_name=folder.name, source_path=source_path, enqueue=enqueue)
+
+
+def do_import_path(team, path: Path | str, user=None, *, source: str = RunSource.FOLDER, enqueue: bool = True) -> tuple[Run, bool]:
+    """A run from a folder or a .zip/.tar.gz/.tgz archive on this machine; either is only read."""
+    path = Path(path)
+    if path.is_symlink() or not path.is_file():
+        return do_import_folder(team, path, user, source=source, enqueue=enqueue)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError as exc:
+        raise UploadRejected(f"{path} could not be read ({exc.strerror or exc}).") from None
+    suffix = archive_suffix(path.name, head)
+    run_id = uuid.uuid4()
+    staged = storage.staged_file(run_id, staged_name(path.name, suffix))
+    try:
+        fingerprint = copy_hashed(path, staged)
+    except OSError as exc:
+        storage.remove(staged.parent)
+        raise UploadRejected(f"{path} could not be read ({exc.strerror or exc}).") from None
+    return _register(team, user, run_id, staged, fingerprint, source=source, original_name=path.name, enqueue=enqueue)
+
+
+def do_delete_run(run: Run) -> None:
+    """Delete a run, its rows and its stored files."""
+    folder, staged = storage.run_dir(run.team_id, run.pk), storage.staging_folder(run.pk)
+    run.delete()
+
+    def remove_files():
+        storage.remove(folder)
+        storage.remove(staged)
+
+    transaction.on_commit(remove_files)
+
+
+def enqueue_ingest(run: Run) -> None:
+    from webapp.runs.tasks import ingest_run
+
+    run_id = str(run.pk)
+    # robust: with the broker down the run stays queued and `requeue_stalled_runs` sends it later.
+    transaction.on_commit(lambda: ingest_run.delay(run_id), robust=True)
+
+
+def _from_archive(team, user, upload: StagedUpload, source: str) -> tuple[Run, bool]:
+    name = os.path.basename(upload.relative_path)
+    suffix = archive_suffix(name, upload.head)
+    run_id = uuid.uuid4()
+    staged = storage.staged_file(run_id, staged_name(name, suffix))
+    os.replace(upload.temporary_file_path(), staged)
+    return _register(team, user, run_id, staged, Fingerprint(upload.sha256, upload.size), source=source, original_name=name)
+
+
+def _from_folder_upload(team, user, uploads: list[StagedUpload], source: str) -> tuple[Run, bool]:
+    paths = [safe_relative_path(upload.relative_path) for upload in uploads]
+    if len(set(paths)) != len(paths):
+        raise UploadRejected("The same file path was sent twice.")
+    tops = {path.split("/", 1)[0] for path in paths}
+    run_id = uuid.uuid4()
+    files = [(path, Path(upload.temporary_file_path())) for path, upload in zip(paths, uploads)]
+    original_name = tops.pop() if len(tops) == 1 else "folder"
+    staged, fingerprint = _pack_staged(run_id, original_name, files, "the uploaded folder")
+    return _register(team, user, run_id, staged, fingerprint, source=source, original_name=original_name)
+
+
+def _pack_staged(run_id, name: str, files: list[tuple[str, Path]], what: str) -> tuple[Path, Fingerprint]:
+    staged = storage.staged_file(run_id, staged_name(name + PACKED_SUFFIX, PACKED_SUFFIX))
+    try:
+        return staged, pack(files, staged)
+    except OSError as exc:
+        storage.remove(staged.parent)
+        raise UploadRejected(f"{what} could not be read ({exc.strerror or exc}).") from None
+    except BaseException:
+        storage.remove(staged.parent)
+        raise
+
+
+def _register(team, user, run_id, staged: Path, fingerprint: Fingerprint, *, source: str, original_name: str, source_path: str = "", enqueue: bool = True) -> tuple[Run, bool]:
+    created = False
+    try:
+        existing = Run.objects.filter(team=team, sha256=fingerprint.sha256).first()
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    run = Run.objects.create(
+                        id=run_id, team=team, created_by=user, source=source, original_name=original_name[:255],
+                        source_path=source_path, sha256=fingerprint.sha256, size_bytes=fingerprint.size,
+                    )
+                    if enqueue:
+                        enqueue_ingest(run)
+                created = True
+                return run, True
+            except IntegrityError:  # the same bytes, registered concurrently
+                existing = Run.objects.get(team=team, sha256=fingerprint.sha256)
+        if source_path and not existing.source_path:
+            # Remember where it is on the server, so the folder shows as imported.
+            Run.objects.filter(pk=existing.pk, source_path="").update(source_path=source_path)
+        return existing, False
+    finally:
+        if not created:
+            storage.remove(staged.parent)

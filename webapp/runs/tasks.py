@@ -1,0 +1,39 @@
+"""Celery tasks of the runs app (queue `ingest`). Each takes ids, not objects,
+and leaves the work to a plain function that tests call directly."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from webapp.runs import folders, ingest, storage
+
+INGEST_MAX_RETRIES = 5
+INGEST_RETRY_BACKOFF_MAX_SECONDS = 300
+# An upload still streaming after this long is not one: its process was killed.
+ABANDONED_UPLOAD_SECONDS = 24 * 60 * 60
+
+
+@shared_task(
+    autoretry_for=ingest.TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=INGEST_RETRY_BACKOFF_MAX_SECONDS,
+    max_retries=INGEST_MAX_RETRIES,
+    soft_time_limit=ingest.INGEST_SOFT_TIME_LIMIT_SECONDS,
+    time_limit=ingest.INGEST_TIME_LIMIT_SECONDS,
+)
+def ingest_run(run_id: str) -> None:
+    ingest.ingest_run(run_id)
+
+
+@shared_task
+def import_server_folders() -> None:
+    """Periodic (DEBRIEF_IMPORT_INTERVAL_SECONDS): import new complete sessions
+    from every team's server folder."""
+    folders.import_new_server_sessions()
+
+
+@shared_task
+def recover_runs() -> None:
+    """Periodic: resend runs whose task went missing, delete abandoned uploads."""
+    ingest.requeue_stalled_runs()
+    storage.purge_incoming(ABANDONED_UPLOAD_SECONDS)

@@ -1,0 +1,75 @@
+"""The runs list, one run, its status fragment and deleting it. The pages are
+built by `presenters`; these views only pick the team, check access and render."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from webapp.runs import presenters, services
+from webapp.runs.models import Run, RunStatus
+from webapp.teams.access import get_for_member, membership_for, require_write
+
+ANALYSE_PANEL = "llm/analyse_panel.html"
+
+
+def run_for_member(request, pk, queryset=None) -> Run:
+    return get_for_member(queryset if queryset is not None else Run.objects.all(), request.user, pk=pk)
+
+
+@login_required
+@require_GET
+def run_list(request):
+    membership = request.membership
+    context = {"can_write": bool(membership and membership.can_write), "max_upload_bytes": settings.DEBRIEF_MAX_UPLOAD_BYTES}
+    if membership:
+        context["list"] = presenters.run_list(membership.team, request.GET)
+    if request.htmx and request.htmx.target == "run-list":
+        return render(request, "runs/list.html#run-list", context)
+    return render(request, "runs/list.html", context)
+
+
+@login_required
+@require_GET
+def run_detail(request, pk):
+    run = run_for_member(request, pk, Run.objects.select_related("created_by"))
+    return render(request, "runs/run.html", {
+        "run": run,
+        "page": presenters.run_page(run, request.GET) if run.status == RunStatus.READY else None,
+        "can_write": membership_for(request.user, run.team).can_write,
+        "analyse_panel": _analyse_panel(),
+    })
+
+
+@login_required
+@require_GET
+def run_status(request, pk):
+    run = run_for_member(request, pk, Run.objects.only("id", "team_id", "status", "error"))
+    if not run.is_finished:
+        return render(request, "runs/run.html#status", {"run": run})
+    return HttpResponseStopPolling(render_to_string("runs/run.html#status", {"run": run}, request))
+
+
+@login_required
+@require_POST
+def run_delete(request, pk):
+    run = run_for_member(request, pk)
+    require_write(request.user, run.team)
+    title = run.title
+    services.do_delete_run(run)
+    messages.success(request, f"Deleted the run “{title}”.")
+    return redirect("runs:list")
+
+
+def _analyse_panel() -> str | None:
+    """The analyse panel's template once its app ships one; the run page leaves
+    the section empty until then."""
+    try:
+        get_template(ANALYSE_PANEL)
+    except TemplateDoesNotExist:
+        return None
+    return ANALYSE_PANEL
