@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("webapp.core.urls")),
     path("", include("webapp.teams.urls")),
+    path("", include("webapp.api.page_urls")),
     path("", include("webapp.runs.urls")),
     path("", include("webapp.llm.urls")),
     path("", include("webapp.analyses.urls")),

@@ -74,7 +74,6 @@ def test_the_command_names_what_is_wrong(people):
 PAGE = "/team/tokens/"
 
 
-@pytest.mark.urls("tests.api.urls")
 def test_a_member_creates_a_token_and_sees_it_only_once(client, people):
     client.force_login(people.bob)
     created = client.post(PAGE, {"name": "ci", "scope": "upload"})
@@ -87,7 +86,6 @@ def test_a_member_creates_a_token_and_sees_it_only_once(client, people):
     assert plaintext not in page and token.display in page
 
 
-@pytest.mark.urls("tests.api.urls")
 def test_a_viewer_sees_the_tokens_but_cannot_create_or_revoke(client, people):
     token, _ = do_create_token(people.team_a, "read", "ci")
     viewer = MembershipFactory(team=people.team_a, user=UserFactory(username="vera"), role="viewer").user
@@ -99,7 +97,6 @@ def test_a_viewer_sees_the_tokens_but_cannot_create_or_revoke(client, people):
     assert ApiToken.objects.count() == 1 and ApiToken.objects.get().revoked_at is None
 
 
-@pytest.mark.urls("tests.api.urls")
 def test_an_owner_revokes_a_token(client, people):
     token, plaintext = do_create_token(people.team_a, "full")
     client.force_login(people.alice)
@@ -109,7 +106,6 @@ def test_an_owner_revokes_a_token(client, people):
     assert client.get("/api/v1/runs", headers=bearer(plaintext)).status_code == 401
 
 
-@pytest.mark.urls("tests.api.urls")
 def test_an_outsider_neither_sees_nor_revokes_another_teams_tokens(client, people):
     token, _ = do_create_token(people.team_a, "full", "acme secret ci")
     client.force_login(people.charlie)

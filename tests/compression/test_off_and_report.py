@@ -15,9 +15,9 @@ from django.db import connection
 
 from tests.analyses.support import work
 from tests.compression.conftest import CHAT_MODEL, LONG_RUN, NATIVE_MODEL, NATIVE_MODEL_ID
+from tests.workers import database_url
 from webapp.analyses import services
 from webapp.analyses.models import Analysis
-from tests.workers import database_url
 from webapp.api.tokens import do_create_token
 
 pytestmark = pytest.mark.django_db

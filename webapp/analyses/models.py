@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from webapp.core.fields import OrderedJSONField
+
 # Costs of single calls are fractions of a cent; eight places keep them exact
 # enough that a month of them sums to the cent.
 MONEY_DIGITS = 18
@@ -92,7 +94,7 @@ class Analysis(models.Model):
     # Checkpoints: each step's result is written here before the next step starts,
     # so a redelivered task resumes instead of paying twice.
     calls = models.JSONField(default=list, blank=True)  # every LLM call: purpose, model, usage, cost
-    prompt = models.JSONField(null=True, blank=True)  # the compressed material for `current_model`
+    prompt = OrderedJSONField(null=True, blank=True)  # the compressed material for `current_model`
     raw_reply = models.TextField(blank=True)  # the last analysis reply, verbatim; kept when malformed
     calling_started_at = models.DateTimeField(null=True, blank=True)
 

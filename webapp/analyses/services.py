@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from analysis.registry import ModelUnavailable, UnknownModel
+from analysis.registry import ModelUnavailable, RegistryError, UnknownModel
 from webapp.analyses.budget import check_budget, format_usd
 from webapp.analyses.errors import AnalysisRefused, RunNotReady
 from webapp.analyses.models import Analysis, ShareLink, Status
@@ -58,7 +58,10 @@ def do_request_analysis(
         raise AnalysisRefused(str(error), "unknown_model") from error
     except ModelUnavailable as error:
         raise AnalysisRefused(str(error), "model_unavailable") from error
-    estimate = estimate_for_run(run, model.name, attempt, compression)
+    try:
+        estimate = estimate_for_run(run, model.name, attempt, compression)
+    except RegistryError as error:  # e.g. the configured summariser became unavailable
+        raise AnalysisRefused(f"Cannot estimate this analysis: {error}", "model_unavailable") from error
     preview = Preview(model.name, compression, estimate)
     if not preview.can_run:
         raise AnalysisRefused(estimate["compression"]["reason"], "does_not_fit")

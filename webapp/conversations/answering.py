@@ -101,7 +101,7 @@ def _answer(message: Message) -> None:
     )
     with transaction.atomic():
         conversation.history = reply.history
-        conversation.save(update_fields=["history_json"])
+        conversation.save(update_fields=["history"])
         _save(message, reply.text, shrunk=reply.shrunk, fallback_reason=reply.fallback_reason or "")
 
 

@@ -7,35 +7,25 @@ that starts `queued` and is the unit of work a task claims; the page polls it.""
 
 from __future__ import annotations
 
-import json
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from webapp.analyses.models import money_field
+from webapp.core.fields import OrderedJSONField
 
 
 class Conversation(models.Model):
     analysis = models.OneToOneField("analyses.Analysis", on_delete=models.CASCADE, related_name="conversation")
     team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")  # for member lookups
     # The Responses-API items `analysis.followup.ask` continues from: the report, the
-    # turns so far, possibly a compacted window. JSON text rather than a JSONField:
-    # PostgreSQL's jsonb reorders keys, and a window goes back exactly as it came.
-    history_json = models.TextField(default="[]")
+    # turns so far, possibly a compacted window, exactly as they came.
+    history = OrderedJSONField(default=list)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"Questions about {self.analysis_id}"
-
-    @property
-    def history(self) -> list[dict[str, Any]]:
-        return json.loads(self.history_json)
-
-    @history.setter
-    def history(self, items: list[dict[str, Any]]) -> None:
-        self.history_json = json.dumps(items, ensure_ascii=False)
 
 
 class Role(models.TextChoices):

@@ -9,10 +9,10 @@ from decimal import Decimal
 from django.db.models import Case, F, Sum, When
 from django.db.models.functions import Greatest
 
-from webapp.conversations.models import PENDING, Message
+from webapp.conversations.models import PENDING, Message, Role
 
 
 def followups_spent(team, since: datetime) -> Decimal:
     committed = Case(When(status__in=PENDING, then=Greatest(F("estimate_usd"), F("cost_usd"))), default=F("cost_usd"))
-    answers = Message.objects.filter(conversation__team=team, created_at__gte=since)
+    answers = Message.objects.filter(conversation__team=team, role=Role.ASSISTANT, created_at__gte=since)
     return Decimal(answers.aggregate(total=Sum(committed))["total"] or 0)

@@ -5,6 +5,7 @@ for a bad choice, they say what is wrong in the preview."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import groupby
 from typing import Any
 
@@ -78,6 +79,16 @@ def choices() -> Choices:
     """Every model, grouped by provider (`registry.all()` sorts by provider)."""
     try:
         registry = get_registry()
+    except RegistryError as error:
+        return Choices(error=f"The model registry is misconfigured: {error}")
+    return _choices_of(registry)
+
+
+@lru_cache(maxsize=4)
+def _choices_of(registry) -> Choices:
+    # Describing ~2,700 models costs up to 200 ms; a registry is immutable and
+    # rebuilt when its configuration changes, so its choices are computed once.
+    try:
         rows = [registry.describe(model) for model in registry.all()]
     except RegistryError as error:
         return Choices(error=f"The model registry is misconfigured: {error}")

@@ -169,7 +169,7 @@ def run_list(team, query) -> RunListPage:
 
 def model_choices(team) -> list[str]:
     # Distinct combinations are few even across thousands of runs.
-    combos = Run.objects.filter(team=team).exclude(models="").values_list("models", flat=True).distinct()
+    combos = Run.objects.filter(team=team).exclude(models="").order_by().values_list("models", flat=True).distinct()
     return sorted({name for combo in combos for name in combo.split(",") if name})
 
 
