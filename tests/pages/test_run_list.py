@@ -130,9 +130,11 @@ def test_viewers_see_no_upload_form(client, people):
     assert "data-upload" in (client.force_login(people.alice) or client.get("/runs/").content.decode())
 
 
-def test_the_list_is_fast_with_10000_runs(alice_client, people):
-    import time
+LIST_PAGE_MAX_QUERIES = 12
 
+
+def test_the_list_of_10000_runs_costs_a_fixed_number_of_queries(alice_client, people, django_assert_max_num_queries):
+    # Its speed is measured by bench/ingest.py; here, that no page grows with the data.
     from webapp.runs.models import Run
 
     template = make_run(people.team_a)
@@ -142,9 +144,6 @@ def test_the_list_is_fast_with_10000_runs(alice_client, people):
         for i in range(10_000)
     )
     for query in ({}, {"sort": "-cost", "page": 150}, {"q": "number 99", "sort": "duration"}, {"model": "gpt-5-mini"}):
-        alice_client.get("/runs/", query)
-        started = time.perf_counter()
-        response = alice_client.get("/runs/", query)
-        elapsed = time.perf_counter() - started
+        with django_assert_max_num_queries(LIST_PAGE_MAX_QUERIES):
+            response = alice_client.get("/runs/", query)
         assert response.status_code == 200 and response.context["list"].runs
-        assert elapsed < 0.25, f"{query}: {elapsed * 1000:.0f} ms"

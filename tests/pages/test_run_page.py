@@ -1,5 +1,4 @@
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -105,28 +104,25 @@ def test_a_failed_run_stops_polling_and_says_why(client, people):
     assert "Not a MassGen log folder" in page and "hx-trigger" not in page
 
 
-def server_time(client, url: str) -> float:
-    client.get(url)  # warm the template cache
-    started = time.perf_counter()
-    response = client.get(url)
+# The run page's speed is measured by bench/ingest.py; here, that its query count
+# does not grow with the number of events, votes or answers.
+RUN_PAGE_MAX_QUERIES = 40
+
+
+def assert_bounded_queries(client, url: str, django_assert_max_num_queries) -> None:
+    client.get(url)  # fill per-process caches (the model registry, the templates)
+    with django_assert_max_num_queries(RUN_PAGE_MAX_QUERIES):
+        response = client.get(url)
     assert response.status_code == 200
-    return time.perf_counter() - started
 
 
-@pytest.fixture
-def without_analyse_panel(monkeypatch):
-    # The llm app's Analyse panel costs the same on every run; its budget is that app's.
-    monkeypatch.setattr("webapp.runs.views.ANALYSE_PANEL", "llm/no-panel.html")
-
-
-def test_the_run_page_is_fast_with_5000_votes_and_events(client, people, without_analyse_panel):
+def test_the_run_page_with_5000_votes_and_events_costs_a_bounded_number_of_queries(client, people, django_assert_max_num_queries):
     run = make_coordinated_run(people.team_a, events=2500)  # 2,500 votes and 2,500 events
     client.force_login(people.alice)
-    elapsed = server_time(client, f"/runs/{run.pk}/")
-    assert elapsed < 0.25, f"{elapsed * 1000:.0f} ms"
+    assert_bounded_queries(client, f"/runs/{run.pk}/", django_assert_max_num_queries)
 
 
-def test_the_run_page_is_fast_with_5000_restarts_and_1000_answers(client, people, without_analyse_panel):
+def test_the_run_page_with_5000_restarts_and_1000_answers_costs_a_bounded_number_of_queries(client, people, django_assert_max_num_queries):
     run = make_coordinated_run(people.team_a)
     attempt = run.attempts.get()
     EventRow.objects.bulk_create(
@@ -136,7 +132,6 @@ def test_the_run_page_is_fast_with_5000_restarts_and_1000_answers(client, people
         AnswerRow(run=run, attempt=attempt, position=10 + i, label=f"agent1.{i + 2}", agent="agent_a",
                   at=T0 + timedelta(seconds=i / 20), preview="p" * 300) for i in range(1000))
     client.force_login(people.alice)
-    elapsed = server_time(client, f"/runs/{run.pk}/")
-    assert elapsed < 0.25, f"{elapsed * 1000:.0f} ms"
+    assert_bounded_queries(client, f"/runs/{run.pk}/", django_assert_max_num_queries)
     body = client.get(f"/runs/{run.pk}/").content.decode()
     assert f"Showing {timeline.MAX_DRAWN_MARKS} of" in body and "The first 300 of 1002 answers" in body

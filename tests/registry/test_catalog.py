@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -62,11 +61,9 @@ def test_interactive_sign_in_providers_are_not_offered():
     assert not [model.name for model in litellm_catalog() if model.provider in ("github_copilot", "chatgpt")]
 
 
-def test_building_is_fast_and_cached_per_config():
+def test_building_is_cached_per_config():
     first = Registry.build(RegistryConfig(env={"OPENAI_API_KEY": "sk-test"}, allowlist=("gpt-5*",)))
-    started = time.perf_counter()
     second = Registry.build(RegistryConfig(env={"OPENAI_API_KEY": "sk-test"}, allowlist=("gpt-5*",)))
-    assert time.perf_counter() - started < 0.05
     assert second is first
     assert Registry.build(RegistryConfig(env={}, allowlist=("gpt-5*",))) is not first
 

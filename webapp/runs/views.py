@@ -5,8 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
@@ -41,7 +40,7 @@ def run_detail(request, pk):
         "run": run,
         "page": presenters.run_page(run, request.GET) if run.status == RunStatus.READY else None,
         "can_write": membership_for(request.user, run.team).can_write,
-        "analyse_panel": _analyse_panel(),
+        "analyse_panel": ANALYSE_PANEL,
     })
 
 
@@ -63,13 +62,3 @@ def run_delete(request, pk):
     services.do_delete_run(run)
     messages.success(request, f"Deleted the run “{title}”.")
     return redirect("runs:list")
-
-
-def _analyse_panel() -> str | None:
-    """The analyse panel's template once its app ships one; the run page leaves
-    the section empty until then."""
-    try:
-        get_template(ANALYSE_PANEL)
-    except TemplateDoesNotExist:
-        return None
-    return ANALYSE_PANEL
