@@ -150,3 +150,51 @@ def scrub(obj: Any) -> Any:
     Values under credential-named keys are redacted whatever they look like;
     every other string is passed through `scrub_text`."""
     return _scrub(obj, 0)
+
+
+# A line can hold something `scrub_text` would change only if it contains one of
+# these; most lines of a big event stream contain none and are copied untouched,
+# which keeps scrubbing a whole run close to the speed of copying it.
+_MAY_HOLD_SECRET = re.compile(
+    r"sk-|AIza|xai-|gsk_|gh[pousr]_|github_pat_|hf_|AKIA|bearer|key|secret|passw|pwd|credential|authoriz|cookie"
+    r"|token[\"']?\s*[:=]",
+    re.IGNORECASE,
+)
+# Lines are read in pieces of at most this many bytes so that a file of one huge
+# line does not have to fit in memory; a secret cut by a piece boundary is still
+# caught by the key-shaped patterns unless the cut falls inside it.
+SCRUB_FILE_PIECE_BYTES = 4 * 1024 * 1024
+# Files that start with a NUL byte in this many bytes are binary and left alone.
+BINARY_SNIFF_BYTES = 8192
+
+
+def scrub_file(path) -> bool:
+    """Rewrite a text file in place with its secrets redacted, line by line in
+    bounded memory. Returns whether anything changed; binary files are skipped."""
+    import os
+    import tempfile
+
+    with open(path, "rb") as source:
+        if b"\0" in source.read(BINARY_SNIFF_BYTES):
+            return False
+        source.seek(0)
+        directory = os.path.dirname(os.path.abspath(path))
+        changed = False
+        with tempfile.NamedTemporaryFile("wb", dir=directory, prefix=".scrub-", delete=False) as target:
+            try:
+                while piece := source.readline(SCRUB_FILE_PIECE_BYTES):
+                    text = piece.decode("utf-8", errors="surrogateescape")
+                    if _MAY_HOLD_SECRET.search(text):
+                        scrubbed = scrub_text(text)
+                        if scrubbed != text:
+                            changed = True
+                            piece = scrubbed.encode("utf-8", errors="surrogateescape")
+                    target.write(piece)
+            except BaseException:
+                os.unlink(target.name)
+                raise
+    if changed:
+        os.replace(target.name, path)
+    else:
+        os.unlink(target.name)
+    return changed

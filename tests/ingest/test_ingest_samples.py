@@ -113,6 +113,25 @@ def test_it_rewrites_execution_metadata_without_api_keys(people, storage_dir, tm
     assert secret in metadata.read_text()  # the source is only read
 
 
+def test_it_stores_event_streams_and_logs_without_api_keys(people, storage_dir, tmp_path):
+    # MassGen redacts its event streams only from about 0.1.80.
+    secret = "sk-ant-" + "Z9y8X7w6" * 5
+    folder = tmp_path / SMALLEST_SAMPLE.name
+    shutil.copytree(SMALLEST_SAMPLE, folder)
+    attempt = folder / "turn_1" / "attempt_1"
+    with open(attempt / "massgen.log", "a") as log:
+        log.write(f"12:00:00 | DEBUG | client ready with api_key={secret}\n")
+    agent_output = next((attempt / "agent_outputs").glob("*.txt"))
+    agent_output.write_text(agent_output.read_text() + f"\nAuthorization: Bearer {secret}\n")
+
+    run = import_sample(people.team_a, folder)
+
+    assert run.status == "ready", run.error
+    for path in every_file(storage_dir):
+        assert secret.encode() not in path.read_bytes(), path
+    assert "api_key=[REDACTED]" in (run.files_root / "turn_1" / "attempt_1" / "massgen.log").read_text()
+
+
 def test_the_list_figures_are_on_the_run_row(people, storage_dir):
     run = import_sample(people.team_a, SMALLEST_SAMPLE)
     assert run.started_at is not None and run.duration_seconds > 0 and run.cost_usd > 0

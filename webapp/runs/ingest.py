@@ -25,7 +25,7 @@ from django.utils import timezone
 from analysis.massgen import ArchiveRejected, RunFormatError, read_session
 from analysis.massgen.metadata import MAX_CONFIG_NODES, MAX_METADATA_BYTES
 from analysis.massgen.summary import summarize
-from analysis.scrub import scrub
+from analysis.scrub import scrub, scrub_file
 from webapp.runs import storage
 from webapp.runs.ingest_rows import build_rows, run_fields
 from webapp.runs.models import Attempt, Run, RunFile, RunStatus
@@ -116,8 +116,12 @@ def _process(run: Run) -> None:
         root = session.root
         summary = summarize(session)
         for entry in session.iter_files():
+            # Nothing with a secret in it is kept: MassGen writes API keys into the
+            # metadata, and before 0.1.80 into its event streams and logs too.
             if entry.path.rsplit("/", 1)[-1] == METADATA_FILE:
                 scrub_metadata_file(root / entry.path)
+            else:
+                scrub_file(root / entry.path)
         rows = build_rows(session, summary)
         files = [RunFile(run_id=run.pk, path=entry.path, size=entry.size) for entry in session.iter_files()]
         fields = run_fields(session, summary) | {"storage_path": storage.relative(root)}

@@ -1,0 +1,51 @@
+import json
+
+from analysis.scrub import BINARY_SNIFF_BYTES, SCRUB_FILE_PIECE_BYTES, scrub_file
+
+SECRET = "sk-proj-" + "Q1w2E3r4" * 6
+
+
+def test_it_redacts_secret_lines_and_copies_the_rest_byte_for_byte(tmp_path):
+    path = tmp_path / "events.jsonl"
+    clean = json.dumps({"event_type": "text", "data": {"input_tokens": 12, "content": "caf\u00e9"}}) + "\n"
+    dirty = json.dumps({"event_type": "tool_start", "data": {"api_key": SECRET, "q": "x"}}) + "\n"
+    path.write_text(clean + dirty + clean)
+
+    assert scrub_file(path) is True
+
+    lines = path.read_text().splitlines(keepends=True)
+    assert lines[0] == clean and lines[2] == clean
+    assert json.loads(lines[1])["data"] == {"api_key": "[REDACTED]", "q": "x"}
+
+
+def test_it_leaves_a_file_without_secrets_untouched(tmp_path):
+    path = tmp_path / "massgen.log"
+    path.write_bytes(b"12:00:00 | INFO | input_tokens: 12, max_tokens=3\n\xff not utf-8\n")
+    before = path.stat().st_mtime_ns, path.read_bytes()
+    assert scrub_file(path) is False
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == before
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_it_keeps_bytes_that_are_not_utf8(tmp_path):
+    path = tmp_path / "massgen.log"
+    path.write_bytes(b"\xfe\xff token: " + SECRET.encode() + b"\n")
+    assert scrub_file(path) is True
+    assert path.read_bytes() == b"\xfe\xff token: [REDACTED]\n"
+
+
+def test_it_skips_binary_files(tmp_path):
+    path = tmp_path / "massgen.log.zip"
+    data = b"PK\x03\x04\x00" + SECRET.encode()
+    path.write_bytes(data)
+    assert scrub_file(path) is False
+    assert path.read_bytes() == data
+    assert BINARY_SNIFF_BYTES >= len(data)
+
+
+def test_a_single_huge_line_is_read_in_pieces(tmp_path):
+    path = tmp_path / "streaming_debug.log"
+    filler = "x" * (SCRUB_FILE_PIECE_BYTES + 10)
+    path.write_text(f"{filler} Bearer {SECRET}\n")
+    assert scrub_file(path) is True
+    assert SECRET not in path.read_text()
