@@ -34,7 +34,8 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from estimate import ROOT, SAMPLES, count_tokens
+from _common import ROOT
+from estimate import SAMPLES, count_tokens
 
 sys.path.insert(0, str(ROOT))
 

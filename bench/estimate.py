@@ -26,7 +26,8 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import ROOT, configure_django
+
 SAMPLES = ROOT / "tests/fixtures/massgen-runs"
 SCALED_SAMPLE = next((SAMPLES / "massgen-0.1.97/postgres-sqlite-2agents-long-answer").glob("log_*[0-9]"))
 SCALED_FILES = ("answer.txt", "execution_trace.md")
@@ -45,22 +46,11 @@ TARGETS = {"cached_p95_ms": 50, "digest_share": 0.05, "key_facts": 1.0}
 
 
 def configure(data_dir: Path) -> None:
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "webapp.settings",
-        "DEBRIEF_DATA_DIR": str(data_dir),
-        "DEBRIEF_STORAGE_DIR": str(data_dir / "storage"),
-        "DATABASE_URL": f"sqlite:///{data_dir / 'bench.sqlite3'}",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        **BENCH_KEYS,
-    })
     for name in ("DEBRIEF_ANALYSIS_MODEL", "DEBRIEF_MODELS_FILE", "DEBRIEF_MODEL_ALLOWLIST", "CACHE_URL"):
         os.environ.pop(name, None)
-    sys.path.insert(0, str(ROOT))
-    import django
+    configure_django(data_dir, BENCH_KEYS)
     from django.core.management import call_command
 
-    django.setup()
     call_command("migrate", verbosity=0)  # compression plans read which models refused compaction
 
 

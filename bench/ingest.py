@@ -30,7 +30,8 @@ import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import ROOT, configure_django
+
 SAMPLE = next((ROOT / "tests/fixtures/massgen-runs/massgen-0.1.97/tcp-udp-2agents-basic").glob("log_*[0-9]"))
 LIST_RUNS = 10_000
 PAGE_EVENTS = 5_000
@@ -40,21 +41,6 @@ SNAPSHOTS_PER_AGENT = 600
 SNAPSHOT_FILE_BYTES = 40_000
 EVENT_LINE_CHARS = 600
 TARGETS = {"ready_seconds": 15, "peak_rss_mb": 400, "list_p95_ms": 100, "page_p95_ms": 250}
-
-
-def configure(data_dir: Path) -> None:
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "webapp.settings",
-        "DEBRIEF_DATA_DIR": str(data_dir),
-        "DEBRIEF_STORAGE_DIR": str(data_dir / "storage"),
-        "DATABASE_URL": f"sqlite:///{data_dir / 'bench.sqlite3'}",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-    })
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def build_session(dest: Path, size_bytes: int) -> Path:
@@ -217,7 +203,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="debrief-bench-"))
     try:
-        configure(work)
+        configure_django(work)
         from django.core.management import call_command
         from django.test import Client
 
@@ -263,7 +249,7 @@ def main() -> None:
 
 
 def ingest_child(run_id: str) -> None:
-    configure(Path(os.environ["DEBRIEF_DATA_DIR"]))
+    configure_django(Path(os.environ["DEBRIEF_DATA_DIR"]))
     from webapp.runs.ingest import ingest_run
     from webapp.runs.models import EventRow
 

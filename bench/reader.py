@@ -30,7 +30,8 @@ from pathlib import Path
 
 import orjson
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import ROOT
+
 SAMPLE = ROOT / "tests/fixtures/massgen-runs/massgen-0.1.97/bloom-filter-3agents-mixed-backends/log_20261124_045036_777916"
 PARSED_FILES = ("events.jsonl", "status.json", "metrics_summary.json", "coordination_events.json", "snapshot_mappings.json")
 TARGET_RATIO = 0.5

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,10 +54,32 @@ def find_session_root(directory: Path, shown_as: str) -> Path:
     """The one session root at or below `directory`; `shown_as` names it in errors."""
     if _is_session_root(directory):
         return directory
+    found, complete = search_folders(
+        directory, _is_session_root, max_depth=MAX_ROOT_SEARCH_DEPTH, max_folders=MAX_ROOT_SEARCH_FOLDERS, nearest_only=True
+    )
+    if not complete:
+        raise RunFormatError(shown_as, f"has more than {MAX_ROOT_SEARCH_FOLDERS} folders and no MassGen run near its top")
+    if not found:
+        raise RunFormatError(shown_as, "holds no MassGen run (no folder with turn_N sub-folders)")
+    if len(found) > 1:
+        names = ", ".join(sorted(path.name for path in found)[:5])
+        raise RunFormatError(shown_as, f"holds {len(found)} MassGen runs ({names}); give one at a time")
+    return found[0]
+
+
+def search_folders(
+    top: Path, is_match: Callable[[Path], bool], *, max_depth: int, max_folders: int, nearest_only: bool
+) -> tuple[list[Path], bool]:
+    """Folders below `top` for which `is_match` holds, breadth first, without
+    looking inside a match; with `nearest_only`, no deeper than the first level
+    holding one. Symbolic links are not followed and unreadable folders are
+    skipped. The flag is False when more than `max_folders` folders came up:
+    the list then holds only what was found before, and each caller decides
+    whether that is an error."""
     found: list[Path] = []
-    level = [directory]
+    level = [top]
     looked_at = 0
-    for _ in range(MAX_ROOT_SEARCH_DEPTH):
+    for _ in range(max_depth):
         below = []
         for parent in level:
             try:
@@ -65,19 +88,14 @@ def find_session_root(directory: Path, shown_as: str) -> Path:
             except OSError:
                 continue
             looked_at += len(children)
-            if looked_at > MAX_ROOT_SEARCH_FOLDERS:
-                raise RunFormatError(shown_as, f"has more than {MAX_ROOT_SEARCH_FOLDERS} folders and no MassGen run near its top")
+            if looked_at > max_folders:
+                return found, False
             for child in children:
-                (found if _is_session_root(child) else below).append(child)
-        if found:
+                (found if is_match(child) else below).append(child)
+        if found and nearest_only:
             break
         level = below
-    if not found:
-        raise RunFormatError(shown_as, "holds no MassGen run (no folder with turn_N sub-folders)")
-    if len(found) > 1:
-        names = ", ".join(sorted(path.name for path in found)[:5])
-        raise RunFormatError(shown_as, f"holds {len(found)} MassGen runs ({names}); give one at a time")
-    return found[0]
+    return found, True
 
 
 def list_turns(root: Path) -> tuple[list[TurnFolder], list[str]]:

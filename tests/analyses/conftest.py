@@ -11,16 +11,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 
-from webapp.runs import ingest, services
-from webapp.runs.models import Run
-
-SAMPLE_RUNS = Path(__file__).resolve().parent.parent / "fixtures" / "massgen-runs"
-SAMPLE_SESSIONS = sorted(path for path in SAMPLE_RUNS.glob("massgen-*/*/log_*") if path.is_dir())
-SPLIT_VOTE = SAMPLE_RUNS / "massgen-0.1.43" / "crisis2008-3agents-split-vote" / "log_20261124_044715_672265"
-HTTP_ERRORS = SAMPLE_RUNS / "massgen-0.1.43" / "palindrome-3agents-http-errors" / "log_20261124_044651_263058"
-SMALLEST = SAMPLE_RUNS / "massgen-0.1.43" / "tcp-udp-2agents-basic" / "log_20261124_044610_038495"
+from tests.model_env import clean_models_state  # noqa: F401  (autouse fixture)
+from tests.samples import ingest_sample
 
 FAKE_MODEL = "fake/analyst"  # our name for it; the fake server is asked for FAKE_MODEL_ID
 FAKE_MODEL_ID = "gpt-5-mini"
@@ -28,24 +21,6 @@ FALLBACK_MODEL = "fake/backup"
 # Dollars per million tokens: large enough that a small run's estimate is cents.
 FAKE_INPUT_USD_PER_MTOK = 10.0
 FAKE_OUTPUT_USD_PER_MTOK = 40.0
-# Variables that would make other models available or change the default.
-MODEL_ENVIRONMENT = (
-    "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "GEMINI_API_KEY", "GOOGLE_API_KEY",
-    "DEBRIEF_ANALYSIS_MODEL", "DEBRIEF_MODELS_FILE", "OPENAI_BASE_URL",
-)
-
-
-def sample_id(folder: Path) -> str:
-    return f"{folder.parent.parent.name}/{folder.parent.name}"
-
-
-def ingest_sample(team, folder: Path = SMALLEST) -> Run:
-    """A sample run through the real import and ingest, synchronously."""
-    run, _ = services.do_import_folder(team, folder, enqueue=False)
-    ingest.ingest_run(run.pk)
-    run.refresh_from_db()
-    assert run.status == "ready", run.error
-    return run
 
 
 def models_toml(base_url: str, context_window: int = 200_000) -> str:
@@ -57,15 +32,6 @@ def models_toml(base_url: str, context_window: int = 200_000) -> str:
             f"input_usd_per_mtok = {FAKE_INPUT_USD_PER_MTOK}\noutput_usd_per_mtok = {FAKE_OUTPUT_USD_PER_MTOK}\n"
         )
     return "\n".join(entries)
-
-
-@pytest.fixture(autouse=True)
-def clean_models_state(monkeypatch):
-    for name in MODEL_ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.analyses.conftest import ingest_sample
+from tests.samples import ingest_sample
 from tests.analyses.support import work
 from tests.factories import MembershipFactory, UserFactory
 from webapp.analyses import services

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.analyses.conftest import SMALLEST, ingest_sample
+from tests.samples import SMALLEST, ingest_sample
 from tests.analyses.support import work
 from webapp.analyses import services
 from webapp.analyses.models import Analysis

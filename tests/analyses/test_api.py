@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.analyses.conftest import FAKE_MODEL, ingest_sample
+from tests.analyses.conftest import FAKE_MODEL
+from tests.samples import ingest_sample
 from tests.analyses.support import work
 from webapp.analyses.budget import do_set_budget
 from webapp.analyses.models import Analysis

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.analyses.conftest import HTTP_ERRORS, ingest_sample
+from tests.samples import HTTP_ERRORS, ingest_sample
 from tests.analyses.support import assert_inert
 from tests.browser import log_in
 from webapp.analyses.models import Analysis

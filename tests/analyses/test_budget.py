@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.analyses.conftest import FAKE_MODEL, ingest_sample
+from tests.analyses.conftest import FAKE_MODEL
+from tests.samples import ingest_sample
 from webapp.analyses import services
 from webapp.analyses.budget import OverBudget, budget_state, check_budget, do_set_budget, format_usd, month_start
 from webapp.analyses.errors import AnalysisRefused

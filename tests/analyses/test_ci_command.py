@@ -9,7 +9,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from tests.analyses.conftest import HTTP_ERRORS, SMALLEST
+from tests.samples import HTTP_ERRORS, SMALLEST
 from webapp.analyses.ci_client import CIError, run_upload
 from webapp.api.tokens import do_create_token
 from webapp.runs import ingest

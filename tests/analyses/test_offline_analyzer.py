@@ -15,7 +15,7 @@ from analysis.offline import (
     ENFORCEMENT_RETRIES_RED_FLAG,
     analyze,
 )
-from tests.analyses.conftest import HTTP_ERRORS, SAMPLE_SESSIONS, SMALLEST, SPLIT_VOTE, sample_id
+from tests.samples import HTTP_ERRORS, SAMPLE_SESSIONS, SMALLEST, SPLIT_VOTE, sample_id
 
 
 def facts_of(folder):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.analyses.conftest import FAKE_MODEL, SPLIT_VOTE, ingest_sample
+from tests.analyses.conftest import FAKE_MODEL
+from tests.samples import SPLIT_VOTE, ingest_sample
 from tests.analyses.support import work
 from webapp.analyses import services
 from webapp.analyses.models import Analysis

@@ -8,7 +8,8 @@ import shutil
 
 import pytest
 
-from tests.analyses.conftest import FAKE_MODEL, SMALLEST, ingest_sample
+from tests.analyses.conftest import FAKE_MODEL
+from tests.samples import SMALLEST, ingest_sample
 from tests.analyses.support import assert_inert, work
 from webapp.analyses import services
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from analysis.llm.errors import TRANSIENT_ERRORS, PermanentLLMError, TransientLLMError
-from webapp.analyses.tasks import BACKOFF_CAP_SECONDS, retry_delay
+from webapp.core.task_options import BACKOFF_CAP_SECONDS, retry_delay
 
 
 def test_the_providers_retry_after_is_honoured():

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.analyses.conftest import ingest_sample
+from tests.samples import ingest_sample
 from tests.analyses.support import work
 from webapp.analyses import services
 from webapp.analyses.models import ShareLink

@@ -13,7 +13,8 @@ import uuid
 import pytest
 from django.conf import settings
 
-from tests.analyses.conftest import FAKE_MODEL, analysis_calls, ingest_sample, models_toml, worker_env
+from tests.analyses.conftest import FAKE_MODEL, analysis_calls, models_toml, worker_env
+from tests.samples import ingest_sample
 from tests.fakeopenai import FakeOpenAI, Reply
 from tests.fakeopenai.analysis_report import DEFAULT_ANALYSIS_REPORT
 from tests.workers import WorkerProcess

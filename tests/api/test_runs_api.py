@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.api.conftest import bearer
-from tests.ingest.support import SMALLEST_SAMPLE, ingest_now, make_run, multipart, zip_bytes, zip_with
+from tests.ingest.support import ingest_now, make_run, multipart, zip_bytes, zip_with
+from tests.samples import SMALLEST as SMALLEST_SAMPLE
 from webapp.api.models import ApiToken
 from webapp.api.tokens import do_revoke_token, hash_token
 from webapp.runs import storage

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.analyses.conftest import SAMPLE_RUNS, clean_models_state, ingest_sample, no_enqueue  # noqa: F401  (fixtures)
+from tests.analyses.conftest import no_enqueue  # noqa: F401  (fixture)
+from tests.model_env import clean_models_state  # noqa: F401  (autouse fixture)
+from tests.samples import SAMPLE_RUNS, ingest_sample
 
 LONG_RUN = next((SAMPLE_RUNS / "massgen-0.1.97" / "postgres-sqlite-2agents-long-answer").glob("log_*[0-9]"))
 SHORT_RUN = next((SAMPLE_RUNS / "massgen-0.1.43" / "palindrome-3agents-http-errors").glob("log_*[0-9]"))

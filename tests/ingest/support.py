@@ -19,15 +19,6 @@ from webapp.runs.models import Run
 from webapp.runs.services import do_create_run_from_upload
 from webapp.runs.uploads import received_files
 
-SAMPLE_RUNS = Path(__file__).resolve().parent.parent / "fixtures" / "massgen-runs"
-SAMPLE_SESSIONS = sorted(path for path in SAMPLE_RUNS.glob("massgen-*/*/log_*") if path.is_dir())
-SMALLEST_SAMPLE = SAMPLE_RUNS / "massgen-0.1.43" / "tcp-udp-2agents-basic" / "log_20261124_044610_038495"
-
-
-def sample_id(folder: Path) -> str:
-    return f"{folder.parent.parent.name}/{folder.parent.name}"
-
-
 def expected_summary(folder: Path) -> dict:
     return json.loads(folder.with_name(folder.name + ".expected-summary.json").read_text())
 

@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import TeamFactory
-from tests.ingest.support import SAMPLE_SESSIONS, make_run
+from tests.ingest.support import make_run
+from tests.samples import SAMPLE_SESSIONS
 from webapp.core.dashboard import RECENT_RUNS, dashboard_context
 from webapp.core.management.commands.demo import load_demo_data
 from webapp.runs.models import Run

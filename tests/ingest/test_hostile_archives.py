@@ -4,7 +4,6 @@ that says what was wrong, and nothing is written outside storage."""
 import pytest
 
 from tests.ingest.support import (
-    SMALLEST_SAMPLE,
     every_file,
     ingest_now,
     tar_gz_with_symlink,
@@ -14,6 +13,7 @@ from tests.ingest.support import (
     zip_with,
     zip_with_symlink,
 )
+from tests.samples import SMALLEST as SMALLEST_SAMPLE
 from webapp.runs import storage
 from webapp.runs.models import Attempt, Run, RunFile
 from webapp.runs.services import UploadRejected

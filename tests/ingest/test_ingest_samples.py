@@ -8,7 +8,8 @@ import pytest
 
 from analysis.massgen import read_session
 from analysis.massgen.summary import summarize
-from tests.ingest.support import SAMPLE_SESSIONS, SMALLEST_SAMPLE, every_file, expected_summary, ingest_now, sample_id
+from tests.ingest.support import every_file, expected_summary, ingest_now
+from tests.samples import SAMPLE_SESSIONS, SMALLEST as SMALLEST_SAMPLE, sample_id
 from webapp.runs import storage
 from webapp.runs.models import AgentRow, AnswerRow, Attempt, EventRow, Run, RunFile, VoteRow
 from webapp.runs.services import do_import_folder

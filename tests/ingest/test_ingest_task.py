@@ -9,7 +9,8 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from tests.ingest.support import SMALLEST_SAMPLE, ingest_now, upload_archive, zip_bytes, zip_with
+from tests.ingest.support import ingest_now, upload_archive, zip_bytes, zip_with
+from tests.samples import SMALLEST as SMALLEST_SAMPLE
 from webapp.runs import ingest, ingest_rows, storage, tasks
 from webapp.runs.models import AnswerRow, Attempt, EventRow, Run, RunFile, VoteRow
 from webapp.runs.services import do_import_folder

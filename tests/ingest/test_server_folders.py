@@ -10,7 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.ingest.support import SAMPLE_SESSIONS, SMALLEST_SAMPLE, ingest_now, tree_digest, tar_gz_bytes
+from tests.ingest.support import ingest_now, tree_digest, tar_gz_bytes
+from tests.samples import SAMPLE_SESSIONS, SMALLEST as SMALLEST_SAMPLE
 from webapp.runs import folders, tasks
 from webapp.runs.models import Run
 from webapp.runs.services import UploadRejected

@@ -8,7 +8,6 @@ import pytest
 from django.test import Client
 
 from tests.ingest.support import (
-    SMALLEST_SAMPLE,
     every_file,
     multipart,
     files_of,
@@ -19,6 +18,7 @@ from tests.ingest.support import (
     upload_folder,
     zip_bytes,
 )
+from tests.samples import SMALLEST as SMALLEST_SAMPLE
 from webapp.runs.models import Run
 from webapp.runs.services import UploadRejected
 from webapp.runs.uploads import StagedUpload, UploadTooLarge

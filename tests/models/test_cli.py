@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from webapp.llm.services import estimate_for_run, estimate_material, path_material
-from tests.models.conftest import SPLIT_VOTE
+from tests.samples import SPLIT_VOTE
 
 
 def run(*args) -> tuple[str, str]:

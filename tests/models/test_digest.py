@@ -13,7 +13,7 @@ from analysis.digest import build_digest, digest_tokens, key_fact_coverage, key_
 from analysis.digest_text import one_line
 from analysis.massgen import read_session
 from analysis.massgen.summary import summarize
-from tests.models.conftest import HTTP_ERRORS, SAMPLE_SESSIONS, SPLIT_VOTE, sample_id
+from tests.samples import HTTP_ERRORS, SAMPLE_SESSIONS, SPLIT_VOTE, sample_id
 
 SECRET = "sk-proj-Zx9Kq2Lm4Np6Rs8Tu0Vw2Yz4Ab6Cd8Ef"
 

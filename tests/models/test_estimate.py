@@ -14,7 +14,8 @@ from webapp.llm.registry import get_registry
 from webapp.llm.request_tokens import exact_input_tokens
 from webapp.llm.services import RunNotReady, digest_for_run, estimate_for_run, estimate_material, list_models, path_material
 from webapp.runs.models import RunStatus
-from tests.models.conftest import LONG_ANSWER, SPLIT_VOTE, ingest_sample
+from tests.models.conftest import LONG_ANSWER
+from tests.samples import SPLIT_VOTE, ingest_sample
 
 ESTIMATE_KEYS = {
     "model", "input_tokens", "output_tokens", "input_usd", "output_usd", "total_usd",

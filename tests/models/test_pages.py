@@ -8,7 +8,8 @@ import re
 import pytest
 
 from tests.factories import MembershipFactory, UserFactory
-from tests.models.conftest import LONG_ANSWER, ingest_sample
+from tests.models.conftest import LONG_ANSWER
+from tests.samples import ingest_sample
 
 
 def preview_url(run, **query) -> str:

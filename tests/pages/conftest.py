@@ -1,5 +1,5 @@
 """Runs for the page tests, written straight to the database (the ingest task
-has its own tests); `sample_run` goes through the real ingest instead."""
+has its own tests); `tests.samples.ingest_sample` goes through the real ingest instead."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from webapp.runs import ingest, services, storage
+from webapp.runs import storage
 from webapp.runs.models import (
     AgentRow,
     AnswerRow,
@@ -99,23 +99,6 @@ def make_coordinated_run(team, text: str = "", events: int = 0, **fields) -> Run
 @pytest.fixture
 def coordinated_run(people):
     return make_coordinated_run(people.team_a)
-
-
-SAMPLE_RUNS = Path(__file__).resolve().parent.parent / "fixtures" / "massgen-runs"
-SAMPLE_SESSIONS = sorted(SAMPLE_RUNS.glob("massgen-*/*/log_*[0-9]"))
-
-
-def ingest_sample(team, folder: Path) -> Run:
-    """A sample run through the real import and ingest, synchronously."""
-    run, _ = services.do_import_folder(team, folder, enqueue=False)
-    ingest.ingest_run(run.pk)
-    run.refresh_from_db()
-    assert run.status == "ready", run.error
-    return run
-
-
-def sample_id(folder: Path) -> str:
-    return f"{folder.parent.parent.name}/{folder.parent.name}"
 
 
 def zip_folder(folder: Path, dest: Path) -> Path:

@@ -3,7 +3,8 @@
 import pytest
 
 from tests.browser import log_in
-from tests.pages.conftest import SAMPLE_RUNS, zip_folder
+from tests.pages.conftest import zip_folder
+from tests.samples import SAMPLE_RUNS
 from webapp.runs.models import Run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -3,7 +3,7 @@ import shutil
 import pytest
 from django.test import override_settings
 
-from tests.pages.conftest import SAMPLE_SESSIONS
+from tests.samples import SAMPLE_SESSIONS
 from webapp.runs.models import Run
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.pages.conftest import SAMPLE_SESSIONS, ingest_sample, sample_id
+from tests.samples import SAMPLE_SESSIONS, ingest_sample, sample_id
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from tests.pages.conftest import SAMPLE_SESSIONS, zip_folder
+from tests.pages.conftest import zip_folder
+from tests.samples import SAMPLE_SESSIONS
 from webapp.runs.models import Run
 
 pytestmark = pytest.mark.django_db

@@ -12,31 +12,14 @@ from django.conf import settings
 
 from analysis.llm.errors import TRANSIENT_ERRORS
 from webapp.analyses import pipeline
+from webapp.core.task_options import long_task, retry_delay
 
 MAX_TRANSIENT_RETRIES = 5
-# Backoff when the provider gives no Retry-After: 5, 10, 20, 40, 80 s, at most 120.
-BACKOFF_BASE_SECONDS = 5
-BACKOFF_CAP_SECONDS = 120
 # A queued analysis untouched this long has lost its message.
 STALLED_AFTER_SECONDS = 600
 
 
-def retry_delay(error: Exception, retries: int) -> float:
-    """The provider's Retry-After when it sent one, else exponential backoff."""
-    asked = getattr(error, "retry_after", None)
-    if asked is not None:
-        return min(float(asked), BACKOFF_CAP_SECONDS)
-    return min(BACKOFF_BASE_SECONDS * 2**retries, BACKOFF_CAP_SECONDS)
-
-
-@shared_task(
-    bind=True,
-    max_retries=MAX_TRANSIENT_RETRIES,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-)
+@long_task(max_retries=MAX_TRANSIENT_RETRIES)
 def run_analysis(self, analysis_id: str) -> None:
     analysis = pipeline.claim(analysis_id)
     if analysis is None:

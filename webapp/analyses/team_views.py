@@ -7,27 +7,20 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from webapp.analyses.budget import budget_state, do_set_budget
 from webapp.analyses.models import ShareLink
-from webapp.teams.access import require_owner
+from webapp.teams.access import require_membership, require_owner
 
 MAX_BUDGET_USD = Decimal("1000000")
-
-
-def _membership(request):
-    if not request.membership:
-        raise Http404("You are not in a team yet.")
-    return request.membership
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def budget(request):
-    membership = _membership(request)
+    membership = require_membership(request)
     team = membership.team
     if request.method == "POST":
         require_owner(request.user, team)
@@ -56,6 +49,6 @@ def _limit(raw: str) -> Decimal | None:
 
 @login_required
 def shares(request):
-    membership = _membership(request)
+    membership = require_membership(request)
     links = ShareLink.objects.filter(team=membership.team).select_related("analysis__run", "created_by")
     return render(request, "analyses/shares.html", {"team": membership.team, "membership": membership, "links": links})

@@ -27,7 +27,7 @@ from webapp.analyses.serializers import analysis_json
 from webapp.llm.registry import get_registry
 from webapp.llm.services import DEFAULT_COMPRESSION
 from webapp.runs.models import Attempt, Run
-from webapp.teams.access import get_for_member, membership_for
+from webapp.teams.access import get_for_member, membership_for, require_membership
 
 ANALYSES_PAGE_SIZE = 50
 SEVERITIES = ("critical", "warning", "info")
@@ -194,9 +194,7 @@ def _picked(request, key: str) -> Analysis | None:
 @login_required
 @require_GET
 def team_analyses(request):
-    membership = request.membership
-    if not membership:
-        raise Http404("You are not in a team yet.")
+    membership = require_membership(request)
     rows = Analysis.objects.filter(team=membership.team).select_related("run", "created_by")
     page = Paginator(rows, ANALYSES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "analyses/list.html", {

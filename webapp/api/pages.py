@@ -6,25 +6,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from webapp.api import tokens
 from webapp.api.models import ApiToken, Scope
-from webapp.teams.access import require_write
-
-
-def _membership(request):
-    if not request.membership:
-        raise Http404("You are not in a team yet.")
-    return request.membership
+from webapp.teams.access import require_membership, require_write
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def token_list(request):
-    membership = _membership(request)
+    membership = require_membership(request)
     team = membership.team
     context = {"team": team, "membership": membership, "scopes": Scope.choices}
     if request.method == "POST":
@@ -44,7 +37,7 @@ def token_list(request):
 @login_required
 @require_POST
 def revoke_token(request, token_id: int):
-    team = _membership(request).team
+    team = require_membership(request).team
     token = get_object_or_404(ApiToken, pk=token_id, team=team)
     require_write(request.user, team)
     tokens.do_revoke_token(token)

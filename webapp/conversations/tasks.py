@@ -11,22 +11,15 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from analysis.llm.errors import TRANSIENT_ERRORS
-from webapp.analyses.tasks import retry_delay
 from webapp.conversations import answering
+from webapp.core.task_options import long_task, retry_delay
 
 # Someone is watching the page: give up sooner than an analysis does.
 MAX_TRANSIENT_RETRIES = 2
 STALLED_AFTER_SECONDS = 600
 
 
-@shared_task(
-    bind=True,
-    max_retries=MAX_TRANSIENT_RETRIES,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-)
+@long_task(max_retries=MAX_TRANSIENT_RETRIES)
 def answer_question(self, message_id: int) -> None:
     message = answering.claim(message_id)
     if message is None:

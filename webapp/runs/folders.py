@@ -6,7 +6,6 @@ folder itself is only ever read."""
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from django.conf import settings
 
 from analysis.massgen import RunFormatError
 from analysis.massgen.clock import parse_folder_time
-from analysis.massgen.layout import list_turns
+from analysis.massgen.layout import list_turns, search_folders
 from analysis.massgen.status import read_status
 from webapp.runs.models import Run, RunSource
 from webapp.runs.services import UploadRejected, do_import_folder
@@ -108,22 +107,16 @@ def is_complete(session: Path) -> bool:
 
 
 def _find_sessions(root: Path) -> list[Path]:
-    found, level, looked_at = [], [root], 0
-    for _ in range(MAX_SCAN_DEPTH):
-        below = []
-        for parent in level:
-            try:
-                with os.scandir(parent) as entries:
-                    children = sorted(Path(entry.path) for entry in entries if entry.is_dir(follow_symlinks=False))
-            except OSError:
-                continue
-            looked_at += len(children)
-            if looked_at > MAX_SCANNED_FOLDERS:
-                log.warning("server folder %s: stopped looking after %d folders", root, MAX_SCANNED_FOLDERS)
-                return found
-            for child in children:
-                (found if child.name.startswith(SESSION_PREFIX) else below).append(child)
-        level = below
+    found, complete = search_folders(
+        root,
+        lambda folder: folder.name.startswith(SESSION_PREFIX),
+        max_depth=MAX_SCAN_DEPTH,
+        max_folders=MAX_SCANNED_FOLDERS,
+        nearest_only=False,
+    )
+    if not complete:
+        # A listing page must still show what it found, so a huge folder is only logged.
+        log.warning("server folder %s: stopped looking after %d folders", root, MAX_SCANNED_FOLDERS)
     return found
 
 

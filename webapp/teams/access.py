@@ -26,6 +26,14 @@ def get_for_member(queryset: QuerySet, user, **lookup) -> Model:
     return obj
 
 
+def require_membership(request) -> Membership:
+    """The membership of the team the user is working in (the switcher's), for
+    pages about "my team" rather than a team named in the URL."""
+    if not request.membership:
+        raise Http404("You are not in a team yet.")
+    return request.membership
+
+
 def membership_for(user, team) -> Membership:
     membership = Membership.objects.filter(user=user, team=team).first()
     if membership is None:

@@ -1,12 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from webapp.teams import services
-from webapp.teams.access import membership_for, require_owner
+from webapp.teams.access import membership_for, require_membership, require_owner
 from webapp.teams.middleware import SESSION_KEY
 from webapp.teams.models import Membership, Role, Team
 
@@ -41,9 +40,7 @@ def team_page(request, slug: str):
 
 @login_required
 def current_team_page(request):
-    if not request.membership:
-        raise Http404("You are not in a team yet.")
-    return redirect("team", slug=request.membership.team.slug)
+    return redirect("team", slug=require_membership(request).team.slug)
 
 
 @login_required

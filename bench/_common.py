@@ -1,0 +1,28 @@
+"""What the benchmark scripts share. They run as `python bench/<name>.py`, so
+this folder, not the repository, is on sys.path until `configure_django`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def configure_django(data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+    """Set Django up on a throwaway data folder (SQLite, storage) so a benchmark
+    never touches the developer's database; the caller migrates it if needed."""
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "webapp.settings",
+        "DEBRIEF_DATA_DIR": str(data_dir),
+        "DEBRIEF_STORAGE_DIR": str(data_dir / "storage"),
+        "DATABASE_URL": f"sqlite:///{data_dir / 'bench.sqlite3'}",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
+    })
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
