@@ -9,7 +9,9 @@ streams from about 0.1.80, so secrets can appear as config values, as
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -153,13 +155,26 @@ def scrub(obj: Any) -> Any:
 
 
 # A line can hold something `scrub_text` would change only if it contains one of
-# these; most lines of a big event stream contain none and are copied untouched,
-# which keeps scrubbing a whole run close to the speed of copying it.
-_MAY_HOLD_SECRET = re.compile(
-    r"sk-|AIza|xai-|gsk_|gh[pousr]_|github_pat_|hf_|AKIA|bearer|key|secret|passw|pwd|credential|authoriz|cookie"
-    r"|token[\"']?\s*[:=]",
-    re.IGNORECASE,
+# these (in ASCII lower case); most lines of a big event stream contain none and
+# are copied untouched, which keeps scrubbing a whole run close to copying it.
+# Plain substring tests: an alternation regex over every byte is ten times slower.
+_SECRET_MARKERS = (
+    b"sk-", b"aiza", b"xai-", b"gsk_", b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_", b"hf_", b"akia",
+    b"bearer", b"secret", b"passw", b"passphrase", b"pwd", b"credential", b"authoriz", b"cookie",
 )
+_KEY_NAME = re.compile(rb"(?:api|private|access)[^a-z0-9]*key")
+_TOKEN_ASSIGNMENT = re.compile(rb"token[\"']?\s*[:=]")
+
+
+def may_hold_secret(lowered: bytes) -> bool:
+    """Whether `scrub_text` could change this ASCII-lower-cased line."""
+    return (
+        any(marker in lowered for marker in _SECRET_MARKERS)
+        or (b"key" in lowered and _KEY_NAME.search(lowered) is not None)
+        or (b"token" in lowered and _TOKEN_ASSIGNMENT.search(lowered) is not None)
+    )
+
+
 # Lines are read in pieces of at most this many bytes so that a file of one huge
 # line does not have to fit in memory; a secret cut by a piece boundary is still
 # caught by the key-shaped patterns unless the cut falls inside it.
@@ -171,9 +186,6 @@ BINARY_SNIFF_BYTES = 8192
 def scrub_file(path) -> bool:
     """Rewrite a text file in place with its secrets redacted, line by line in
     bounded memory. Returns whether anything changed; binary files are skipped."""
-    import os
-    import tempfile
-
     with open(path, "rb") as source:
         if b"\0" in source.read(BINARY_SNIFF_BYTES):
             return False
@@ -183,8 +195,8 @@ def scrub_file(path) -> bool:
         with tempfile.NamedTemporaryFile("wb", dir=directory, prefix=".scrub-", delete=False) as target:
             try:
                 while piece := source.readline(SCRUB_FILE_PIECE_BYTES):
-                    text = piece.decode("utf-8", errors="surrogateescape")
-                    if _MAY_HOLD_SECRET.search(text):
+                    if may_hold_secret(piece.lower()):
+                        text = piece.decode("utf-8", errors="surrogateescape")
                         scrubbed = scrub_text(text)
                         if scrubbed != text:
                             changed = True

@@ -1,6 +1,9 @@
 import json
 
-from analysis.scrub import BINARY_SNIFF_BYTES, SCRUB_FILE_PIECE_BYTES, scrub_file
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.scrub import BINARY_SNIFF_BYTES, SCRUB_FILE_PIECE_BYTES, may_hold_secret, scrub_file, scrub_text
 
 SECRET = "sk-proj-" + "Q1w2E3r4" * 6
 
@@ -49,3 +52,18 @@ def test_a_single_huge_line_is_read_in_pieces(tmp_path):
     path.write_text(f"{filler} Bearer {SECRET}\n")
     assert scrub_file(path) is True
     assert SECRET not in path.read_text()
+
+
+FRAGMENTS = [
+    "sk-", "Sk-", "AIza", "xai-", "hf_", "AKIA", "Bearer ", "api_key", "ApiKey", "OPENAI_API_KEY", "private-key",
+    "access__key", "secret", "password", "pwd", "credential", "Authorization", "cookie", "token", "access_token",
+    "max_tokens", "input_tokens", "key", '"', "'", ":", "=", " ", "\n", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "-", "_", ".",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=12))
+def test_the_prefilter_passes_every_line_scrubbing_would_change(parts):
+    line = "".join(parts)
+    if scrub_text(line) != line:
+        assert may_hold_secret(line.encode().lower()), line
