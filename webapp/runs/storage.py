@@ -2,7 +2,7 @@
 
     incoming/<random>.part         a request's files while they stream in
     staging/<run id>/<name>        the archive of a queued run, until ingest is done
-    <team id>/<run id>/            the extracted session, its metadata scrubbed (kept)
+    <team id>/<run id>/            the extracted session, every text file scrubbed of secrets (kept)
 
 A staged archive keeps its original name because the reader's messages name it.
 
