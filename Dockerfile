@@ -5,9 +5,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
 COPY requirements.lock ./
-RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+# The lock is a complete, hashed closure, so pip's resolver is kept out of it with --no-deps (as in
+# the Makefile): with it on, pip refused the hashed lock once a newer httpx than the locked one was
+# published. `pip check` after the project's own install proves nothing is missing.
+RUN pip install --no-cache-dir --no-deps --require-hashes -r requirements.lock
 COPY . .
 RUN pip install --no-cache-dir --no-deps --no-build-isolation -e . \
+ && pip check \
  && SECRET_KEY=collectstatic-only-$(python -c 'import secrets; print(secrets.token_hex(32))') ALLOWED_HOSTS=build \
     debrief collectstatic --noinput \
  && useradd --system --home /var/lib/debrief debrief && mkdir -p /var/lib/debrief/storage && chown -R debrief /var/lib/debrief

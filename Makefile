@@ -3,14 +3,20 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed
 
 .PHONY: run test install lock bench clean
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	@# The lock is a complete, hashed closure (pip-compile made it), so pip's resolver
+	@# is kept out of it with --no-deps: with the resolver on, pip 23.2.1 (Python 3.11.7's
+	@# own) looked past the locked httpx for litellm's `httpx[http2]` extra as soon as a
+	@# newer httpx was published, and refused the install. `pip check` proves nothing is missing.
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	@touch $@
 
 install: $(STAMP)
@@ -21,7 +27,7 @@ run: install
 	$(BIN)/debrief serve --port $(PORT)
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Re-resolve the locked dependencies (needs network access to the package index).
 lock:

@@ -3,9 +3,14 @@
 1. Server time of the cost preview (the estimate plus the rendered preview
    partial) for 20 models on a run of ~1M raw tokens (a sample run whose
    answers, traces and final answer are repeated until the run's files hold
-   ~1M tokens), p50/p95: cold (empty cache: the run is read, digested, counted
-   and, where it does not fit, its compression planned) and cached.
-2. The digest's size in tokens against the raw run's tokens, and the fraction
+   ~1M tokens), p50/p95, in this already warm process: uncached (empty cache:
+   the run is read, digested, counted and, where it does not fit, its
+   compression planned) and cached.
+2. The first preview after a fresh start: `debrief runserver` started anew in
+   its own process (empty cache, nothing imported beyond what its start
+   imports), the preview asked over HTTP as the browser does, against the same
+   request again and a second model's first preview in that now warm process.
+3. The digest's size in tokens against the raw run's tokens, and the fraction
    of key facts it holds, for that run and every sample run.
 
 Targets: cached preview p95 < 50 ms; digest <= 5 % of the raw tokens with 100 %
@@ -19,12 +24,16 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 from _common import ROOT, configure_django
 
@@ -43,6 +52,13 @@ PREFERRED_MODELS = (
     "debrief/offline",
 )
 TARGETS = {"cached_p95_ms": 50, "digest_share": 0.05, "key_facts": 1.0}
+# The fresh-start figures: each start is a new server process (~5 s with its previews).
+FRESH_STARTS = 3
+FIRST_PREVIEW_MODEL = "gpt-5-mini"  # o200k_base, the OpenAI default
+SECOND_PREVIEW_MODEL = "anthropic/claude-sonnet-4-5"  # cl100k_base: another tokenizer, uncounted
+SERVER_READY_TIMEOUT_SECONDS = 120
+REQUEST_TIMEOUT_SECONDS = 120
+POLL_SECONDS = 0.05
 
 
 def configure(data_dir: Path) -> None:
@@ -108,17 +124,17 @@ def bench_previews(folder: Path, storage: Path) -> dict:
     from analysis.litellm_env import get_litellm
     from webapp.runs.models import Run, RunStatus
 
-    get_litellm()  # its import (~3 s) is paid once per process, not per preview
+    get_litellm()  # its import is paid at a server's start (see webapp/wsgi.py); fresh_start_previews measures that
     relative = folder.relative_to(storage)
     run = Run(pk=uuid.uuid4(), status=RunStatus.READY, storage_path=str(relative))  # never saved: no database needed
     models = bench_models()
-    cold, cached, outcomes = [], [], {}
+    uncached, cached, outcomes = [], [], {}
     for model in models:
         cache.clear()
         elapsed, preview = preview_ms(run, model)
         if preview.error:
             raise SystemExit(f"{model}: {preview.error}")
-        cold.append(elapsed)
+        uncached.append(elapsed)
         plan = preview.estimate["compression"]
         outcomes[model] = "fits" if plan is None else (plan["strategy"] or "does not fit")
     for model in models:
@@ -126,7 +142,87 @@ def bench_previews(folder: Path, storage: Path) -> dict:
     for _ in range(CACHED_ROUNDS):
         for model in models:
             cached.append(preview_ms(run, model)[0])
-    return {"models": models, "outcomes": outcomes, "cold": cold, "cached": cached}
+    return {"models": models, "outcomes": outcomes, "uncached": uncached, "cached": cached}
+
+
+def saved_run(folder: Path, storage: Path) -> tuple[object, str]:
+    """The scaled run as a team's ready run, and a logged-in session cookie for it,
+    so another process can ask for its preview over HTTP."""
+    from django.conf import settings
+    from django.test import Client
+
+    from webapp.runs.models import Run, RunSource, RunStatus
+    from webapp.teams.services import do_create_user
+
+    user, _, _ = do_create_user("bench", "bench", role="owner", password="bench-password-1")
+    run = Run.objects.create(
+        team=user.memberships.get().team, created_by=user, source=RunSource.FOLDER, sha256="0" * 64,
+        status=RunStatus.READY, storage_path=str(folder.relative_to(storage)),
+    )
+    client = Client()
+    client.force_login(user)  # a database session, which the server process reads
+    return run, f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_listening(server: subprocess.Popen, port: int, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited at start:\n{log.read_text(errors='replace')}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=POLL_SECONDS).close()
+            return
+        except OSError:
+            time.sleep(POLL_SECONDS)
+    raise SystemExit(f"the server did not listen within {SERVER_READY_TIMEOUT_SECONDS} s:\n{log.read_text(errors='replace')}")
+
+
+def http_preview_ms(port: int, path: str, model: str, cookie: str) -> float:
+    """The preview partial as the Analyse panel asks for it (htmx), timed by the client."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}?{urlencode({'model': model, 'compression': 'auto'})}",
+        headers={"Cookie": cookie, "HX-Request": "true"},
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
+        body = response.read().decode()
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status != 200 or 'data-testid="estimate-total"' not in body:  # an estimate, not an error
+        raise SystemExit(f"{model}: no estimate in the preview ({response.status}):\n{body[:2000]}")
+    return elapsed
+
+
+def fresh_start_previews(run, cookie: str, data_dir: Path) -> dict:
+    from django.urls import reverse
+
+    path = reverse("llm:estimate", args=[run.pk])
+    figures: dict[str, list[float]] = {"listening": [], "first": [], "again": [], "second": []}
+    for start in range(FRESH_STARTS):
+        port, log = free_port(), data_dir / f"server-{start}.log"
+        with log.open("wb") as output:
+            started = time.perf_counter()
+            # os.environ holds configure()'s settings: the same database, storage and keys;
+            # no CACHE_URL, so each server starts with an empty in-process cache.
+            server = subprocess.Popen(
+                [sys.executable, "-m", "webapp.cli", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                cwd=ROOT, env=dict(os.environ), stdout=output, stderr=subprocess.STDOUT,
+            )
+            try:
+                wait_listening(server, port, log)
+                figures["listening"].append(time.perf_counter() - started)
+                figures["first"].append(http_preview_ms(port, path, FIRST_PREVIEW_MODEL, cookie))
+                figures["again"].append(http_preview_ms(port, path, FIRST_PREVIEW_MODEL, cookie))
+                figures["second"].append(http_preview_ms(port, path, SECOND_PREVIEW_MODEL, cookie))
+            finally:
+                server.terminate()
+                server.wait(timeout=SERVER_READY_TIMEOUT_SECONDS)
+    return figures
 
 
 def digest_figures(folder: Path) -> dict:
@@ -155,11 +251,23 @@ def main() -> int:
         print(f"Scaled run: {big['raw']:,} raw tokens ({COUNTING_TOKENIZER} tokenizer)")
         previews = bench_previews(folder, storage)
         print(f"\nCost preview, {len(previews['models'])} models (estimate + rendered partial):")
-        for name, samples in (("cold", previews["cold"]), ("cached", previews["cached"])):
-            print(f"  {name:<7} p50 {statistics.median(samples):9.1f} ms   p95 {percentile(samples, 0.95):9.1f} ms   (n={len(samples)})")
-        print("  per model, cold: " + ", ".join(
-            f"{model} {ms / 1000:.1f}s [{previews['outcomes'][model]}]" for model, ms in zip(previews["models"], previews["cold"])
+        for name, samples in (("uncached", previews["uncached"]), ("cached", previews["cached"])):
+            print(f"  {name:<8} p50 {statistics.median(samples):9.1f} ms   p95 {percentile(samples, 0.95):9.1f} ms   (n={len(samples)})")
+        print("  per model, uncached: " + ", ".join(
+            f"{model} {ms / 1000:.1f}s [{previews['outcomes'][model]}]" for model, ms in zip(previews["models"], previews["uncached"])
         ))
+        run, cookie = saved_run(folder, storage)
+        fresh = fresh_start_previews(run, cookie, data_dir)
+        print(f"\nFirst preview after a fresh start ({FRESH_STARTS} new `debrief runserver` processes, empty cache, over HTTP):")
+        for name, key, unit in (
+            ("start -> listening", "listening", "s"),
+            (f"first preview, {FIRST_PREVIEW_MODEL}", "first", "ms"),
+            ("the same again (cached)", "again", "ms"),
+            (f"then {SECOND_PREVIEW_MODEL} (uncached)", "second", "ms"),
+        ):
+            samples = fresh[key]
+            each = ", ".join(f"{value:.1f}" if unit == "s" else f"{value:.0f}" for value in samples)
+            print(f"  {name:<46} p50 {statistics.median(samples):8.1f} {unit:<2}  (each: {each})")
         print("\nDigest (facts, always sent) vs the raw run:")
         rows = [("scaled run", big)] + [
             (f"{path.parent.parent.name}/{path.parent.name}", digest_figures(path)) for path in sorted(SAMPLES.glob("massgen-*/*/log_*[0-9]"))

@@ -7,6 +7,10 @@ import pytest
 # by tests around it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from tests import network_guard  # noqa: E402
+
+network_guard.install()  # before anything under test is imported
+
 from tests.browser import browser, page  # noqa: E402,F401
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory  # noqa: E402
 from tests.services import require_redis  # noqa: E402
@@ -25,11 +29,36 @@ def people(db):
     return SimpleNamespace(alice=alice, bob=bob, charlie=charlie, team_a=team_a, team_b=team_b, password=PASSWORD)
 
 
-@pytest.fixture(scope="session")
-def broker_url():
+@pytest.fixture(scope="session", autouse=True)
+def embedded_broker():
+    """The session's own embedded broker, started before any test can queue a task
+    (as `debrief serve` starts it before its web server), stopped at the end."""
     from django.conf import settings
 
-    if settings.CELERY_BROKER_URL.startswith("redis"):
+    if not settings.EMBEDDED_BROKER:
+        yield None
+        return
+    from webapp.core import embedded_broker as broker
+
+    broker.ensure_running(settings.BROKER_DIR)
+    yield settings.BROKER_DIR
+    broker.shutdown(settings.BROKER_DIR)
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    from tests import settings as test_settings
+
+    for folder in test_settings.SESSION_TEMP_DIRS:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def broker_url(embedded_broker):
+    from django.conf import settings
+
+    if not settings.EMBEDDED_BROKER:
         require_redis(settings.CELERY_BROKER_URL)
     return settings.CELERY_BROKER_URL
 

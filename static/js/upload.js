@@ -50,6 +50,7 @@
     const folderInput = form.querySelector("input[name=files]");
     const list = form.querySelector("[data-upload-list]");
     const maxBytes = Number(form.dataset.maxBytes) || 0;
+    const maxFiles = Number(form.dataset.maxFiles) || 0;
 
     // One row per upload: its name, a progress bar, a note, then the server's answer.
     function addRow(label) {
@@ -75,11 +76,16 @@
       };
     }
 
-    function send(payload, label, totalBytes) {
+    function send(payload, label, totalBytes, fileCount) {
       const row = addRow(label);
       const { bar, note } = row;
+      // The server refuses these too (413), but only after receiving the body.
       if (maxBytes && totalBytes > maxBytes) {
         row.fail("Too large: " + formatBytes(totalBytes) + " is over the upload limit of " + formatBytes(maxBytes) + ".");
+        return;
+      }
+      if (maxFiles && fileCount > maxFiles) {
+        row.fail("Too many files: " + fileCount + " is over the upload limit of " + maxFiles + " files.");
         return;
       }
 
@@ -119,7 +125,7 @@
       }
       const data = new FormData();
       data.append("file", file, file.name);
-      send(data, file.name, file.size);
+      send(data, file.name, file.size, 1);
     }
 
     function sendFolder(files) {
@@ -128,7 +134,7 @@
       let total = 0;
       files.forEach(({ file, name }) => { data.append("files", file, name); total += file.size; });
       const folder = files[0].name.split("/")[0];
-      send(data, folder + "/ (" + files.length + " files)", total);
+      send(data, folder + "/ (" + files.length + " files)", total, files.length);
     }
 
     fileInput.addEventListener("change", () => {

@@ -156,6 +156,18 @@ def test_an_archive_one_byte_past_the_limit_gets_413_naming_the_limit(client, to
     assert not Run.objects.exists() and [p for p in storage_dir.rglob("*") if p.is_file()] == []
 
 
+def test_one_file_past_the_file_limit_gets_the_same_413_naming_the_limit(client, tokens, storage_dir, settings):
+    data = zip_bytes(SMALLEST_SAMPLE)
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 1
+    assert post_archive(client, tokens.upload, data).status_code == 201
+    body, content_type = multipart([("file", "run.zip", data), ("file", "again.zip", data)])
+    response = client.generic("POST", RUNS, body, content_type=content_type, headers=bearer(tokens.upload))
+    assert response.status_code == 413 and response.json() == {
+        "error": "too_large", "detail": "The upload has more files than the limit of 1.",
+    }
+    assert Run.objects.count() == 1 and list((storage_dir / "incoming").iterdir()) == []
+
+
 def test_too_many_requests_get_429_with_retry_after(client, tokens, settings):
     settings.DEBRIEF_API_RATE_LIMIT = 3
     statuses = [client.get(RUNS, headers=bearer(tokens.read)).status_code for _ in range(4)]

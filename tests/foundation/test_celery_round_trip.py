@@ -25,3 +25,13 @@ def test_tasks_are_routed_to_named_queues():
     assert settings.CELERY_TASK_QUEUES_NAMES == ("ingest", "analysis", "default")
     assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > settings.CELERY_TASK_TIME_LIMIT
     assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_SERIALIZER == "json"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_worker_records_its_own_heartbeat(celery_worker):
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if WorkerHeartbeat.objects.filter(hostname__startswith="test-").exists():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"the worker never recorded a heartbeat; its log:\n{celery_worker.output()}")

@@ -116,10 +116,10 @@ def every_file(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*") if path.is_file() or path.is_symlink())
 
 
-def received(files: list[tuple[str, str, bytes]], field: str):
+def received(files: list[tuple[str, str, bytes]], field: str, fields: dict[str, str] | None = None):
     """What the upload handler makes of a multipart request: the StagedUploads
     of `field` (raises UploadTooLarge like a view would see it)."""
-    body, content_type = multipart(files)
+    body, content_type = multipart(files, fields)
     request = RequestFactory().generic("POST", "/runs/upload/", body, content_type=content_type)
     return received_files(request, field)
 

@@ -121,6 +121,44 @@ def test_runs_whose_task_went_missing_are_sent_again(people, storage_dir, django
     assert sent == [str(stalled.pk)]
 
 
+@pytest.mark.django_db
+def test_runs_whose_worker_died_mid_ingest_are_sent_again_once_their_claim_runs_out(people, storage_dir, django_capture_on_commit_callbacks, monkeypatch):
+    sent = []
+    monkeypatch.setattr(tasks.ingest_run, "delay", sent.append)
+    abandoned, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
+    ingest.claim(abandoned.pk)
+    Run.objects.filter(pk=abandoned.pk).update(claimed_at=timezone.now() - timedelta(seconds=ingest.INGEST_TIME_LIMIT_SECONDS + 1))
+    busy, _ = do_import_folder(people.team_b, SMALLEST_SAMPLE, enqueue=False)
+    ingest.claim(busy.pk)  # a live worker's fresh claim is left alone
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ingest.requeue_stalled_runs() == 1
+    assert sent == [str(abandoned.pk)]
+
+
+@pytest.mark.django_db
+def test_a_delivery_that_finds_the_run_held_comes_back_when_the_claim_runs_out(people, storage_dir, monkeypatch):
+    later = []
+    monkeypatch.setattr(tasks.ingest_run, "apply_async", lambda args, countdown: later.append((args, countdown)))
+    run, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
+    ingest.claim(run.pk)  # held by a worker that was killed a moment ago
+
+    tasks.ingest_run(str(run.pk))
+
+    [(args, countdown)] = later
+    assert args == [str(run.pk)]
+    assert ingest.INGEST_TIME_LIMIT_SECONDS - 5 < countdown <= ingest.INGEST_TIME_LIMIT_SECONDS + 1
+
+
+@pytest.mark.django_db
+def test_a_delivery_for_a_finished_run_does_not_come_back(people, storage_dir, monkeypatch):
+    later = []
+    monkeypatch.setattr(tasks.ingest_run, "apply_async", lambda **kwargs: later.append(kwargs))
+    run, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
+    ingest_now(run)
+    tasks.ingest_run(str(run.pk))
+    assert later == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_uploaded_run_is_taken_to_ready_by_a_real_worker(celery_worker, people):
     run, created = upload_archive(people.team_a, people.alice, "run.zip", zip_bytes(SMALLEST_SAMPLE))

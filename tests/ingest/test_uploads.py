@@ -136,3 +136,44 @@ def test_behind_the_csrf_middleware_a_too_large_upload_is_still_a_413(storage_di
     assert accepted.status_code == 200 and accepted.content == b"log_x/turn_1/a.txt,log_x/turn_1/b.txt"
     assert refused.status_code == 413 and b"19 bytes" in refused.content
     assert list(every_file(storage_dir)) == []
+
+
+def test_a_folder_of_exactly_the_file_limit_is_accepted_and_one_file_more_is_refused(people, storage_dir, settings):
+    files = [("files", name, path.read_bytes()) for name, path in files_of(SMALLEST_SAMPLE)]
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = len(files)
+    assert upload(people.team_a, people.alice, files)[1]
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = len(files) - 1
+    with pytest.raises(UploadTooLarge, match=f"more files than the limit of {len(files) - 1}\\."):
+        upload(people.team_b, people.charlie, files)
+    assert not Run.objects.filter(team=people.team_b).exists()
+    assert list(every_file(storage_dir / "incoming")) == []
+
+
+@pytest.mark.parametrize(("setting", "limit", "fields", "message"), [
+    ("DATA_UPLOAD_MAX_NUMBER_FIELDS", 3, {f"field{i}": "x" for i in range(10)}, "more form fields than the limit of 3."),
+    ("DATA_UPLOAD_MAX_MEMORY_SIZE", 100, {"note": "x" * 200}, "form fields are larger than the limit of 100 bytes"),
+])
+def test_form_fields_over_djangos_limits_are_refused_like_too_many_bytes(storage_dir, settings, setting, limit, fields, message):
+    setattr(settings, setting, limit)
+    with pytest.raises(UploadTooLarge, match=message):
+        received([("files", "log_x/turn_1/a.txt", b"a")], "files", fields)
+    assert list(every_file(storage_dir)) == []
+
+
+@pytest.mark.urls("tests.ingest.urls")
+def test_behind_the_csrf_middleware_one_file_too_many_is_still_a_413(storage_dir, settings):
+    # The token comes before the files, as in the page's form; it must survive the refusal.
+    client = Client(enforce_csrf_checks=True)
+    token = "a" * 32
+    client.cookies["csrftoken"] = token
+    files = [("files", "log_x/turn_1/a.txt", b"a"), ("files", "log_x/turn_1/b.txt", b"b")]
+    body, content_type = multipart(files, {"csrfmiddlewaretoken": token})
+
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    accepted = client.generic("POST", "/receive/", body, content_type=content_type)
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 1
+    refused = client.generic("POST", "/receive/", body, content_type=content_type)
+
+    assert accepted.status_code == 200
+    assert refused.status_code == 413 and b"more files than the limit of 1." in refused.content
+    assert list(every_file(storage_dir)) == []

@@ -95,3 +95,18 @@ def test_a_dropped_file_that_is_not_an_archive_is_refused_before_sending(page, l
     note = page.locator(".upload-item.failed .upload-note")
     note.wait_for()
     assert "Not a .zip, .tar.gz or .tgz archive" in note.inner_text()
+
+
+def test_a_folder_over_the_file_limit_is_refused_before_sending(page, live_server, people, settings, tmp_path):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    folder = tmp_path / "log_20261124_044610_038495"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"file_{i}.txt").write_text("x")
+    log_in(page, live_server, "bob", people.password)
+    page.goto(f"{live_server.url}/runs/")
+    page.set_input_files("input[name=files]", str(folder))
+    note = page.locator(".upload-item.failed .upload-note")
+    note.wait_for()
+    assert note.inner_text() == "Too many files: 3 is over the upload limit of 2 files."
+    assert not Run.objects.exists()

@@ -96,3 +96,30 @@ def test_a_file_that_is_not_an_archive_is_refused_clearly(bob):
 def test_nothing_sent_is_refused(bob):
     response = bob.post("/runs/upload/", {})
     assert response.status_code == 400 and "No file was sent" in response.content.decode()
+
+
+@pytest.mark.parametrize("scripted", [True, False], ids=["upload.js", "plain form"])
+def test_a_folder_at_the_file_limit_is_accepted_and_one_file_more_is_413_naming_the_limit(bob, people, settings, scripted):
+    files = [(f"{SAMPLE.name}/{path.relative_to(SAMPLE).as_posix()}", path.read_bytes())
+             for path in sorted(SAMPLE.rglob("*")) if path.is_file()]
+    body = multipart("files", files)
+    post = dict(content_type="multipart/form-data; boundary=debrief-test-boundary",
+                headers={"HX-Request": "true"} if scripted else {})
+
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = len(files) - 1
+    refused = bob.generic("POST", "/runs/upload/", body, **post)
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = len(files)
+    accepted = bob.generic("POST", "/runs/upload/", body, **post)
+
+    page = refused.content.decode()
+    assert refused.status_code == 413 and f"more files than the limit of {len(files) - 1}." in page
+    assert "data-upload-error" in page and ("<html" not in page) == scripted
+    assert accepted.status_code == (201 if scripted else 302)
+    assert Run.objects.filter(team=people.team_a).count() == 1
+
+
+def test_the_upload_form_states_both_limits_for_the_script_to_check(bob, settings):
+    settings.DEBRIEF_MAX_UPLOAD_BYTES, settings.DATA_UPLOAD_MAX_NUMBER_FILES = 1024 * 1024, 1234
+    body = bob.get("/runs/upload/").content.decode()
+    assert 'data-max-bytes="1048576"' in body and 'data-max-files="1234"' in body
+    assert "Up to 1.0\xa0MB and 1,234 files per upload." in body

@@ -19,7 +19,8 @@ from webapp.api.errors import api_error
 from webapp.runs.services import UploadRejected
 from webapp.runs.uploads import UploadTooLarge
 
-# SuspiciousOperation covers too many files or fields and bad headers.
+# SuspiciousOperation covers bad headers and the like; too many files or form
+# fields arrive as UploadTooLarge (webapp.runs.uploads), like too many bytes.
 _BAD_REQUEST_ERRORS = (MultiPartParserError, BadRequest, SuspiciousOperation, UnreadablePostError)
 
 

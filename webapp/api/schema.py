@@ -64,7 +64,7 @@ PATHS = {
                 "201": _json("Created; the run is queued.", "RunItem"),
                 "200": _json("This archive was already uploaded; the existing run.", "RunItem"),
                 "400": _error("Not multipart, no `file`, or not a .zip/.tar.gz/.tgz archive."),
-                "413": _error("Larger than the upload limit (DEBRIEF_MAX_UPLOAD_BYTES); the detail names it."),
+                "413": _error("Over an upload limit (DEBRIEF_MAX_UPLOAD_BYTES, DEBRIEF_MAX_UPLOAD_FILES); the detail names it."),
             },
             scopes=["upload", "full"],
             request_body={

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import connection
 from kombu import Connection
 
+from webapp.core import heartbeat
+
 BROKER_TIMEOUT_SECONDS = 2
 
 
@@ -43,13 +45,34 @@ def check_storage() -> str | None:
     return None
 
 
+def check_worker() -> tuple[str | None, float | None]:
+    """(problem or None, age of the freshest worker heartbeat in seconds)."""
+    try:
+        age = heartbeat.latest_age_seconds()
+    except Exception as exc:
+        return f"worker heartbeat unreadable: {exc.__class__.__name__}", None
+    if age is None:
+        return "no worker has reported yet", None
+    if age > heartbeat.HEARTBEAT_STALE_SECONDS:
+        return f"no worker heartbeat for {age:.0f} s", age
+    return None, age
+
+
 CHECKS = {"database": check_database, "broker": check_broker, "storage": check_storage}
 
 
-def run_checks() -> tuple[dict[str, str], bool]:
+def run_checks(*, require_worker: bool = False) -> tuple[dict[str, str | float | None], bool]:
+    """Database, broker and storage decide the status. The worker is reported
+    (a dead one must be visible) but decides it only when asked: a web server
+    whose workers run elsewhere is still healthy without them."""
     report, healthy = {}, True
     for name, check in CHECKS.items():
         problem = check()
         report[name] = problem or "ok"
+        healthy = healthy and problem is None
+    problem, age = check_worker()
+    report["worker"] = problem or "ok"
+    report["worker_heartbeat_age_seconds"] = None if age is None else round(age, 1)
+    if require_worker:
         healthy = healthy and problem is None
     return report, healthy

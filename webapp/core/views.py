@@ -11,7 +11,8 @@ from webapp.core.dashboard import dashboard_context
 @require_GET
 @never_cache
 def healthz(request):
-    report, healthy = run_checks()
+    # ?require=worker: a monitor that wants a 503 when no worker is alive.
+    report, healthy = run_checks(require_worker=request.GET.get("require") == "worker")
     return JsonResponse(report, status=200 if healthy else 503)
 
 

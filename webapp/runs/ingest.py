@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -35,8 +36,8 @@ log = logging.getLogger(__name__)
 
 # Celery limits for one ingest; the hard limit also says when a `processing`
 # claim is abandoned (its worker was killed) and may be taken again.
-INGEST_SOFT_TIME_LIMIT_SECONDS = 600
-INGEST_TIME_LIMIT_SECONDS = 660
+INGEST_SOFT_TIME_LIMIT_SECONDS = settings.DEBRIEF_INGEST_SOFT_TIME_LIMIT
+INGEST_TIME_LIMIT_SECONDS = settings.DEBRIEF_INGEST_TIME_LIMIT
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 METADATA_FILE = "execution_metadata.yaml"
 # A queued run older than this has probably lost its task message (broker down
@@ -95,10 +96,23 @@ def claim(run_id):
     return now if taken == 1 else None
 
 
+def claim_wait_seconds(run_id) -> float | None:
+    """How long until a processing run's claim may be taken again; None when the
+    run is not processing (finished, deleted, or still queued)."""
+    claimed_at = Run.objects.filter(pk=run_id, status=RunStatus.PROCESSING).values_list("claimed_at", flat=True).first()
+    if claimed_at is None:
+        return None
+    expires = claimed_at + timedelta(seconds=INGEST_TIME_LIMIT_SECONDS)
+    return max(0.0, (expires - timezone.now()).total_seconds())
+
+
 def requeue_stalled_runs() -> int:
-    """Send ingest tasks again for runs queued too long; returns how many."""
-    stalled = timezone.now() - timedelta(seconds=STALLED_QUEUE_SECONDS)
-    runs = list(Run.objects.filter(status=RunStatus.QUEUED, created_at__lt=stalled).only("pk"))
+    """Send ingest tasks again for runs queued too long, and for runs whose
+    worker died mid-ingest (processing past the hard time limit); returns how many."""
+    now = timezone.now()
+    lost = Q(status=RunStatus.QUEUED, created_at__lt=now - timedelta(seconds=STALLED_QUEUE_SECONDS))
+    abandoned = Q(status=RunStatus.PROCESSING, claimed_at__lt=now - timedelta(seconds=INGEST_TIME_LIMIT_SECONDS))
+    runs = list(Run.objects.filter(lost | abandoned).only("pk"))
     for run in runs:
         enqueue_ingest(run)
     return len(runs)

@@ -22,7 +22,12 @@ ABANDONED_UPLOAD_SECONDS = 24 * 60 * 60
     time_limit=ingest.INGEST_TIME_LIMIT_SECONDS,
 )
 def ingest_run(run_id: str) -> None:
-    ingest.ingest_run(run_id)
+    if ingest.ingest_run(run_id) is None:
+        # Held by another delivery. If its worker died (a redelivered message, or
+        # one `debrief serve` put back), come back when that claim runs out.
+        wait = ingest.claim_wait_seconds(run_id)
+        if wait is not None:
+            ingest_run.apply_async(args=[run_id], countdown=wait + 1)
 
 
 @shared_task

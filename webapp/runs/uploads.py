@@ -1,10 +1,11 @@
 """Receiving uploads: every file of a multipart request streams to a file under
 DEBRIEF_STORAGE_DIR (never into memory), its SHA-256 computed on the way, and
 the request's total file bytes are capped at DEBRIEF_MAX_UPLOAD_BYTES while
-they arrive.
+they arrive. Django's own parser limits (DEBRIEF_MAX_UPLOAD_FILES, which is
+DATA_UPLOAD_MAX_NUMBER_FILES, and the form-field limits) end the same way.
 
 Installed for every request through FILE_UPLOAD_HANDLERS. Views read files
-with `received_files`, which raises `UploadTooLarge` when the cap was hit (the
+with `received_files`, which raises `UploadTooLarge` when a limit was hit (the
 handler cannot answer the request itself: it may run inside the CSRF
 middleware)."""
 
@@ -15,10 +16,12 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http.multipartparser import MultiPartParser
 from django.template.defaultfilters import filesizeformat
+from django.utils.datastructures import MultiValueDict
 
 from webapp.runs import storage
 
@@ -26,11 +29,32 @@ HEAD_BYTES = 16  # enough for every archive signature we check
 CHUNK_BYTES = 1024 * 1024
 
 
+# Limits Django's multipart parser enforces itself, by raising (a generic 400 if
+# nothing catches it): the setting holding each one and how the refusal names it.
+PARSER_LIMITS = {
+    TooManyFilesSent: ("DATA_UPLOAD_MAX_NUMBER_FILES", "The upload has more files than the limit of {limit}."),
+    TooManyFieldsSent: ("DATA_UPLOAD_MAX_NUMBER_FIELDS", "The upload has more form fields than the limit of {limit}."),
+    RequestDataTooBig: ("DATA_UPLOAD_MAX_MEMORY_SIZE", "The upload's form fields are larger than the limit of {limit} bytes ({readable})."),
+}
+
+
+def _readable(size: int) -> str:
+    return filesizeformat(size).replace("\xa0", " ")  # a no-break space, out of place in JSON
+
+
 class UploadTooLarge(Exception):
-    def __init__(self, limit: int):
+    """The request went over an upload limit (bytes, files or form fields); the
+    message names the limit. Views answer it with a 413."""
+
+    def __init__(self, limit: int, message: str | None = None):
         self.limit = limit
-        readable = filesizeformat(limit).replace("\xa0", " ")  # a no-break space, out of place in JSON
-        super().__init__(f"The upload is larger than the limit of {limit} bytes ({readable}).")
+        super().__init__(message or f"The upload is larger than the limit of {limit} bytes ({_readable(limit)}).")
+
+    @classmethod
+    def from_parser(cls, error: Exception) -> UploadTooLarge:
+        setting, message = PARSER_LIMITS[type(error)]
+        limit = getattr(settings, setting)
+        return cls(limit, message.format(limit=limit, readable=_readable(limit)))
 
 
 class StagedUpload(UploadedFile):
@@ -97,8 +121,21 @@ class StagingUploadHandler(FileUploadHandler):
         if self._parsing:
             return None
         self._parsing = True
+        parser = _PathKeepingParser(META, input_data, [self], encoding)
         try:
-            return _PathKeepingParser(META, input_data, [self], encoding).parse()
+            return parser.parse()
+        except tuple(PARSER_LIMITS) as exc:
+            # Refused like too many bytes (a 413 from `received_files`) rather than
+            # Django's generic 400. parse() has closed (deleted) the files it finished;
+            # the fields read so far are kept, as on StopUpload, because the CSRF
+            # middleware looks for its token there (a form sends it before the files).
+            self._discard_current()
+            if self.request is None:
+                raise
+            self.request.upload_too_large = UploadTooLarge.from_parser(exc)
+            fields = parser._post  # MultiPartParser's own, filled as it parsed
+            fields._mutable = False  # as parse() leaves it when it completes
+            return fields, MultiValueDict()
         except BaseException:
             self._discard_current()  # the parser closes (deletes) only the files it finished
             raise
@@ -112,7 +149,7 @@ class StagingUploadHandler(FileUploadHandler):
         self.received += len(raw_data)
         if self.received > self.limit:
             if self.request is not None:
-                self.request.upload_too_large = self.limit
+                self.request.upload_too_large = UploadTooLarge(self.limit)
             self._discard_current()
             raise StopUpload(connection_reset=True)
         self.current.append(raw_data)
@@ -132,14 +169,19 @@ class StagingUploadHandler(FileUploadHandler):
             self.current = None
 
 
+def upload_limits() -> dict[str, int]:
+    """The limits the upload form shows and upload.js checks before sending."""
+    return {"max_upload_bytes": settings.DEBRIEF_MAX_UPLOAD_BYTES, "max_upload_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+
+
 def received_files(request, field: str) -> list[StagedUpload]:
     """The files sent in `field`, in the order sent. Raises UploadTooLarge when
-    the request went over the limit (what did arrive is discarded)."""
+    the request went over a limit (what did arrive is discarded)."""
     files = request.FILES.getlist(field)
-    limit = getattr(request, "upload_too_large", None)
-    if limit is not None:
+    refusal = getattr(request, "upload_too_large", None)
+    if refusal is not None:
         for _, uploads in request.FILES.lists():
             for upload in uploads:
                 upload.close()
-        raise UploadTooLarge(limit)
+        raise refusal
     return files

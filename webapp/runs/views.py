@@ -1,7 +1,6 @@
 """The runs list, one run, its status fragment and deleting it. The pages are
 built by `presenters`; these views only pick the team, check access and render."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -11,6 +10,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from webapp.runs import presenters, services
 from webapp.runs.models import Run, RunStatus
+from webapp.runs.uploads import upload_limits
 from webapp.teams.access import get_for_member, membership_for, require_write
 
 ANALYSE_PANEL = "llm/analyse_panel.html"
@@ -24,7 +24,7 @@ def run_for_member(request, pk, queryset=None) -> Run:
 @require_GET
 def run_list(request):
     membership = request.membership
-    context = {"can_write": bool(membership and membership.can_write), "max_upload_bytes": settings.DEBRIEF_MAX_UPLOAD_BYTES}
+    context = {"can_write": bool(membership and membership.can_write), **upload_limits()}
     if membership:
         context["list"] = presenters.run_list(membership.team, request.GET)
     if request.htmx and request.htmx.target == "run-list":

@@ -1,6 +1,5 @@
 """Bringing runs in: browser uploads and the server folders page."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -9,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from webapp.runs import folders as server_folders
 from webapp.runs import services
-from webapp.runs.uploads import UploadTooLarge, received_files
+from webapp.runs.uploads import UploadTooLarge, received_files, upload_limits
 from webapp.teams.access import require_write
 
 
@@ -29,10 +28,7 @@ def upload(request):
     fragment to poll, plain form posts a redirect to the run."""
     if request.method == "GET":
         membership = request.membership
-        return render(request, "runs/upload.html", {
-            "can_write": bool(membership and membership.can_write),
-            "max_upload_bytes": settings.DEBRIEF_MAX_UPLOAD_BYTES,
-        })
+        return render(request, "runs/upload.html", {"can_write": bool(membership and membership.can_write), **upload_limits()})
     team = _writable_team(request)
     try:
         uploads = received_files(request, "file") or received_files(request, "files")
@@ -50,7 +46,7 @@ def upload(request):
 
 
 def _refused(request, reason: str, status: int):
-    context = {"upload_error": reason, "can_write": True, "max_upload_bytes": settings.DEBRIEF_MAX_UPLOAD_BYTES}
+    context = {"upload_error": reason, "can_write": True, **upload_limits()}
     template = "runs/upload.html#upload-error" if request.htmx else "runs/upload.html"
     return render(request, template, context, status=status)
 

@@ -1,5 +1,7 @@
 """`debrief demo`: the demo team and user for `make run`, idempotent. The password
-is generated once, kept in the data directory and printed on every start."""
+is generated once, kept in the data directory and set only when the user is
+created: `make run` runs this on every start, and setting it again (even to the
+same value: a new salt) would log every browser session out."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
 from django.core.management.base import BaseCommand
 
 from webapp.teams.models import Membership, Role, Team
@@ -19,20 +22,34 @@ class Command(BaseCommand):
     help = "Create (or refresh) the demo team and user and print the login."
 
     def handle(self, **options):
-        password_file = settings.DATA_DIR / "demo-password"
-        if not password_file.exists():
-            password_file.write_text(secrets.token_urlsafe(12))
-            password_file.chmod(0o600)
-        password = password_file.read_text().strip()
+        password = demo_password()
         User = get_user_model()
-        user, _ = User.objects.get_or_create(username=DEMO_USERNAME)
-        user.set_password(password)
-        user.save()
+        user = User.objects.filter(username=DEMO_USERNAME).first()
+        created = user is None
+        if created:
+            user = User.objects.create_user(DEMO_USERNAME, password=password)
         team, _ = Team.objects.get_or_create(slug=DEMO_TEAM_SLUG, defaults={"name": "Demo"})
         Membership.objects.get_or_create(team=team, user=user, defaults={"role": Role.OWNER})
         for line in load_demo_data(team):
             self.stdout.write(line)
-        self.stdout.write(self.style.SUCCESS(f"Log in as {DEMO_USERNAME} / {password}"))
+        # hashers.check_password, not user.check_password: the latter may re-hash
+        # (and so save) the password, which would log sessions out after all.
+        if created or check_password(password, user.password):
+            self.stdout.write(self.style.SUCCESS(f"Log in as {DEMO_USERNAME} / {password}"))
+        else:
+            self.stdout.write(self.style.SUCCESS(
+                f"Log in as {DEMO_USERNAME} with the password set for it (left unchanged); "
+                f"`debrief changepassword {DEMO_USERNAME}` sets a new one."
+            ))
+
+
+def demo_password() -> str:
+    """The demo user's first password, generated once into the data directory."""
+    path = settings.DATA_DIR / "demo-password"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(12))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def load_demo_data(team) -> list[str]:
