@@ -1,18 +1,20 @@
-"""Analysing one run with the model the user picked.
+"""Analysing one run with the model the user picked: the one engine that the
+Celery task, the CLI and the benchmarks all run.
 
-`analyze` runs three steps that the Celery task can also run one by one,
-persisting after each so a redelivered task never pays for a call twice:
-`compress` (material that fits; a JSON-serialisable CompressionResult),
-`build_prompt` (pure), and `call_and_validate` (the call, plus one retry that
-shows the model its validation error). Every call made is reported through
-`on_call` as soon as it returns."""
+`analyze` compresses the material if it does not fit (`compress`), builds the
+final request (`build_prompt`, pure), calls the model and validates its report,
+with one retry that shows the model its validation error, and compresses once
+more if the provider says the request is too long. Every step goes through a
+`Checkpoint`, so the Celery task, whose checkpoint is the analysis row, resumes
+after a crash without paying for a call twice. Every call made is reported
+through `on_call` as soon as it returns."""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from analysis.analysis_input import AnalysisInput
 from analysis.compression import CompressionRecord, CompressionResult, CompressionSettings, OnStage, compress
@@ -29,8 +31,10 @@ __all__ = [
     "INSTRUCTIONS",
     "REPORT_SCHEMA",
     "AnalysisOutcome",
+    "Checkpoint",
     "Finding",
     "MalformedReply",
+    "MemoryCheckpoint",
     "ReportInvalid",
     "ValidatedReport",
     "analyze",
@@ -39,6 +43,12 @@ __all__ = [
     "compress",
     "validate_report",
 ]
+
+# Steps a checkpoint hears as they start, named as the analysis row's stages.
+COMPRESSING = "compressing"
+CALLING_MODEL = "calling_model"
+VALIDATING = "validating"
+FORCED = "+forced"  # phase suffix: compressed again after the provider refused the length
 
 RETRY_REQUEST = (
     "Your reply could not be used: {error}. Reply again with only the JSON object, matching the schema exactly."
@@ -148,48 +158,55 @@ def build_prompt(analysis_input: AnalysisInput, compressed: CompressionResult | 
     return analysis_prompt(analysis_input, material)
 
 
-def call_and_validate(
-    model: ModelInfo,
-    prompt: Prompt,
-    *,
-    api_key: str | None,
-    timeout: float,
-    on_stage: OnStage | None = None,
-    on_call: OnCall | None = None,
-) -> ValidatedReport:
-    """The model's report; on an invalid reply, one retry that shows it the error.
-    Raises MalformedReply (keeping the raw reply) when the retry is invalid too."""
-    stage = on_stage or (lambda purpose, detail: None)
-    calls: list[CallRecord] = []
+class Checkpoint(Protocol):
+    """Where one analysis keeps what it has done, so that a delivery of its task
+    after a crash resumes instead of paying again: the web layer backs it with the
+    analysis row (webapp/analyses/pipeline.py), everything else with memory.
 
-    def ask(purpose: str, items: list[dict[str, Any]]) -> str:
-        reply = call_model(
-            model,
-            instructions=prompt.instructions,
-            input_items=items,
-            json_schema=REPORT_FORMAT,
-            api_key=api_key,
-            timeout=timeout,
-            max_output_tokens=output_reserve(model),
-        )
-        call = CallRecord(purpose, model.name, reply.usage, reply.cost_usd, reply.response_id)
-        calls.append(call)
-        if on_call:
-            on_call(call)
-        return reply.text
+    `enter` hears each step as it starts (COMPRESSING, CALLING_MODEL, VALIDATING)
+    and may raise to stop the analysis there (a cancel); `note` hears progress
+    inside a step. `save_prompt` keeps the compression of a phase (a JSON-able
+    dict); `record_call` keeps every call as it returns, with the reply text of the
+    analysis calls, which `recorded_reply` hands back instead of calling again."""
 
-    stage("analyze", f"analysing the run with {model.name}")
-    first = ask("analyze", prompt.items)
-    try:
-        return ValidatedReport(validate_report(first), calls)
-    except ReportInvalid as error:
-        stage("retry", f"the reply did not match the report schema ({error}); asking once more")
-        correction = [assistant_message(first or EMPTY_REPLY), user_message(RETRY_REQUEST.format(error=error))]
-        second = ask("retry", [*prompt.items, *correction])
-    try:
-        return ValidatedReport(validate_report(second), calls)
-    except ReportInvalid as error:
-        raise MalformedReply(second, str(error), calls) from error
+    def enter(self, step: str, detail: str = "") -> None: ...
+
+    def note(self, detail: str) -> None: ...
+
+    def saved_prompt(self) -> dict[str, Any] | None: ...
+
+    def save_prompt(self, saved: dict[str, Any]) -> None: ...
+
+    def recorded_reply(self, phase: str, purpose: str) -> str | None: ...
+
+    def record_call(self, call: CallRecord, phase: str, text: str | None = None) -> None: ...
+
+
+class MemoryCheckpoint:
+    """A checkpoint that lives as long as the process: the CLI, benchmarks, tests."""
+
+    def __init__(self) -> None:
+        self._prompt: dict[str, Any] | None = None
+        self._replies: dict[tuple[str, str], str] = {}
+
+    def enter(self, step: str, detail: str = "") -> None:
+        pass
+
+    def note(self, detail: str) -> None:
+        pass
+
+    def saved_prompt(self) -> dict[str, Any] | None:
+        return self._prompt
+
+    def save_prompt(self, saved: dict[str, Any]) -> None:
+        self._prompt = saved
+
+    def recorded_reply(self, phase: str, purpose: str) -> str | None:
+        return self._replies.get((phase, purpose))
+
+    def record_call(self, call: CallRecord, phase: str, text: str | None = None) -> None:
+        if text is not None:
+            self._replies[(phase, call.purpose)] = text
 
 
 def analyze(
@@ -201,35 +218,134 @@ def analyze(
     compression: CompressionSettings | None = None,
     on_stage: OnStage | None = None,
     on_call: OnCall | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> AnalysisOutcome:
-    """Compress if needed, call, validate. `on_stage(purpose, detail)` hears each step
-    as it starts ("compact", "summarize", "analyze", "retry"); `on_call(record)` each
-    call as it returns. Raises DoesNotFit, MalformedReply, TransientLLMError (the
-    task retries) or PermanentLLMError."""
-    settings = compression or CompressionSettings()
-    steps = {"api_key": api_key, "timeout": timeout, "on_stage": on_stage, "on_call": on_call}
-    compressed = compress(model, analysis_input, settings, **steps)
-    spent = list(compressed.record.calls)
-    try:
-        try:
-            validated = call_and_validate(model, build_prompt(analysis_input, compressed), **steps)
-        except ContextLengthExceeded:
-            # The provider counted more than we did; compress as MassGen does on the same error, once.
-            if settings.strategy == "off" or compressed.record.applied != "none":
+    """Compress if needed, call, validate: the one analysis engine, for the Celery
+    task and everything else. `on_stage(purpose, detail)` hears each step as it
+    starts ("compact", "summarize", "analyze", "retry"); `on_call(record)` each call
+    as it returns; `checkpoint` keeps the work for a resumed delivery. Raises
+    DoesNotFit, MalformedReply, TransientLLMError (the task retries) or
+    PermanentLLMError; whatever `checkpoint.enter` raises stops it."""
+    engine = _Engine(model, analysis_input, compression or CompressionSettings(), api_key, timeout,
+                     on_stage, on_call, checkpoint or MemoryCheckpoint())
+    return engine.run()
+
+
+def call_and_validate(
+    model: ModelInfo,
+    prompt: Prompt,
+    *,
+    api_key: str | None,
+    timeout: float,
+    on_stage: OnStage | None = None,
+    on_call: OnCall | None = None,
+) -> ValidatedReport:
+    """The model's report for a prompt built elsewhere; on an invalid reply, one
+    retry that shows it the error. Raises MalformedReply (keeping the raw reply)
+    when the retry is invalid too."""
+    engine = _Engine(model, None, CompressionSettings(), api_key, timeout, on_stage, on_call, MemoryCheckpoint())
+    return ValidatedReport(engine.ask(prompt, model.name), engine.calls)
+
+
+class _Engine:
+    def __init__(self, model, analysis_input, settings, api_key, timeout, on_stage, on_call, checkpoint):
+        self.model, self.input, self.settings = model, analysis_input, settings
+        self.api_key, self.timeout = api_key, timeout
+        self.on_stage = on_stage or (lambda purpose, detail: None)
+        self.on_call = on_call
+        self.checkpoint: Checkpoint = checkpoint
+        self.calls: list[CallRecord] = []  # what this delivery paid for, in order
+
+    def run(self) -> AnalysisOutcome:
+        # A delivery after a crash resumes the forced phase if that is where it was.
+        saved = self.checkpoint.saved_prompt()
+        forced = saved is not None and saved.get("phase") == self.model.name + FORCED
+        while True:
+            phase = self.model.name + (FORCED if forced else "")
+            compressed = self._compressed(phase, forced)
+            try:
+                report = self.ask(build_prompt(self.input, compressed), phase)
+                break
+            except ContextLengthExceeded:
+                # The provider counted more than we did; compress as MassGen does on
+                # the same error, once.
+                if self.settings.strategy == "off" or forced:
+                    raise
+                forced = True
+            except MalformedReply as error:
+                error.calls = list(self.calls)
                 raise
-            compressed = compress(model, analysis_input, settings, force=True, **steps)
-            spent += compressed.record.calls
-            validated = call_and_validate(model, build_prompt(analysis_input, compressed), **steps)
-    except MalformedReply as error:
-        error.calls = [*spent, *error.calls]
-        raise
-    report = validated.report
-    return AnalysisOutcome(
-        verdict=report["verdict"],
-        findings=[Finding(**finding) for finding in report["findings"]],
-        report_markdown=report["report_markdown"],
-        calls=[*spent, *validated.calls],
-        answered_by=model.name,
-        compression=compressed.record,
-        raw_report=report,
-    )
+        return AnalysisOutcome(
+            verdict=report["verdict"],
+            findings=[Finding(**finding) for finding in report["findings"]],
+            report_markdown=report["report_markdown"],
+            calls=list(self.calls),
+            answered_by=self.model.name,
+            compression=compressed.record,
+            raw_report=report,
+        )
+
+    def _compressed(self, phase: str, forced: bool) -> CompressionResult:
+        """The material for `phase`: from the checkpoint when this phase already
+        compressed (compression may have cost calls), else compressed now and saved."""
+        saved = self.checkpoint.saved_prompt()
+        if saved is not None and saved.get("phase") == phase:
+            if saved.get("compressed"):
+                return CompressionResult.from_dict(saved["compressed"])
+            # Nothing was compressed: the raw material is rebuilt for free.
+            return CompressionResult(raw_material(self.input), {}, CompressionRecord.from_dict(saved["record"]))
+        self.checkpoint.enter(COMPRESSING)
+
+        def on_stage(purpose: str, detail: str) -> None:
+            self.on_stage(purpose, detail)
+            self.checkpoint.note(detail)
+
+        compressed = compress(
+            self.model, self.input, self.settings, api_key=self.api_key, timeout=self.timeout,
+            on_stage=on_stage, on_call=lambda call: self._record(call, phase), force=forced,
+        )
+        # Only what calls produced needs keeping; raw material is the digest's own.
+        kept = compressed.to_dict() if compressed.record.applied != "none" else None
+        self.checkpoint.save_prompt({"phase": phase, "compressed": kept, "record": compressed.record.to_dict()})
+        return compressed
+
+    def ask(self, prompt: Prompt, phase: str) -> dict[str, Any]:
+        """The report, from the analysis call and at most one retry showing the
+        model its validation error. Every reply is recorded before it is validated."""
+        self.on_stage("analyze", f"analysing the run with {self.model.name}")
+        first = self._reply("analyze", phase, prompt, prompt.items)
+        self.checkpoint.enter(VALIDATING)
+        try:
+            return validate_report(first)
+        except ReportInvalid as error:
+            self.on_stage("retry", f"the reply did not match the report schema ({error}); asking once more")
+            correction = [assistant_message(first or EMPTY_REPLY), user_message(RETRY_REQUEST.format(error=error))]
+        second = self._reply("retry", phase, prompt, [*prompt.items, *correction])
+        self.checkpoint.enter(VALIDATING)
+        try:
+            return validate_report(second)
+        except ReportInvalid as error:
+            raise MalformedReply(second, str(error), list(self.calls)) from error
+
+    def _reply(self, purpose: str, phase: str, prompt: Prompt, items: list[dict[str, Any]]) -> str:
+        recorded = self.checkpoint.recorded_reply(phase, purpose)
+        if recorded is not None:
+            return recorded
+        self.checkpoint.enter(CALLING_MODEL, f"waiting for {self.model.name}")
+        reply = call_model(
+            self.model,
+            instructions=prompt.instructions,
+            input_items=items,
+            json_schema=REPORT_FORMAT,
+            api_key=self.api_key,
+            timeout=self.timeout,
+            max_output_tokens=output_reserve(self.model),
+        )
+        self._record(CallRecord(purpose, self.model.name, reply.usage, reply.cost_usd, reply.response_id), phase, reply.text)
+        return reply.text
+
+    def _record(self, call: CallRecord, phase: str, text: str | None = None) -> None:
+        self.calls.append(call)
+        self.checkpoint.record_call(call, phase, text)
+        if self.on_call:
+            self.on_call(call)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "webapp.llm",
     "webapp.analyses",
     "webapp.conversations",
+    "webapp.home",
 ]
 
 MIDDLEWARE = [

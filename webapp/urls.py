@@ -5,6 +5,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("webapp.core.urls")),
+    path("", include("webapp.home.urls")),
     path("", include("webapp.teams.urls")),
     path("", include("webapp.api.page_urls")),
     path("", include("webapp.runs.urls")),

@@ -22,11 +22,10 @@ from analysis.llm.errors import (
 )
 from analysis.llm.usage import Usage, cost_usd
 from analysis.modelinfo import ModelInfo
+from analysis.registry.providers import KEYLESS_PLACEHOLDER
 
 COMPACTING_PROVIDERS = frozenset({"openai"})  # OpenAI itself and OpenAI-compatible api_bases
 UNSUPPORTED_STATUSES = frozenset({400, 404})
-# The SDK refuses to start without a key; keyless local servers ignore this one.
-KEYLESS_PLACEHOLDER = "no-key"
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,13 @@ model we call available is one litellm can authenticate."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from analysis.modelinfo import Api
+from analysis.modelinfo import Api, ModelInfo
 
 # "openai": GET {base}/models with a bearer key; "anthropic": GET {base}/v1/models with x-api-key.
 DiscoveryProtocol = Literal["openai", "anthropic"]
@@ -127,3 +129,17 @@ EXCLUDED_PROVIDERS = frozenset(
 
 def provider_spec(provider: str) -> ProviderSpec:
     return PROVIDERS.get(provider) or _keyed(provider)
+
+
+# What a keyless local server (a custom model with no api_key_env) is sent: it
+# ignores the key, but the OpenAI client refuses to start without one.
+KEYLESS_PLACEHOLDER = "no-key"
+
+
+def api_key_for(model: ModelInfo, environ: Mapping[str, str] = os.environ) -> str | None:
+    """The key a call to `model` is made with, from the provider's variable (or the
+    custom model's own); None when it is not set."""
+    if model.custom and not model.api_key_env:
+        return KEYLESS_PLACEHOLDER
+    name = model.api_key_env or provider_spec(model.provider).api_key_env
+    return (environ.get(name) or None) if name else None

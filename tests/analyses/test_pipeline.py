@@ -180,3 +180,20 @@ def test_lost_and_abandoned_analyses_are_found_for_sending_again(ready_run, peop
     expire_lease(abandoned)
     assert set(pipeline.stalled_ids(timedelta(minutes=10))) == {lost.pk, abandoned.pk}
     assert fresh.pk not in pipeline.stalled_ids(timedelta(minutes=10))
+
+
+def test_when_serve_replaces_a_dead_worker_the_work_it_held_is_taken_again_at_once(ready_run, people, no_enqueue):
+    from webapp.core import leases
+    from webapp.runs import ingest
+    from webapp.runs.models import Run
+
+    held = request(ready_run, people.alice, "debrief/offline")
+    assert pipeline.claim(held.pk) is not None  # ...by a worker that was then SIGKILLed
+    assert pipeline.claim(held.pk) is None  # its lease would hold for DEBRIEF_TASK_TIME_LIMIT
+    Run.objects.filter(pk=ready_run.pk).update(status="processing", claimed_at=timezone.now())
+
+    released = leases.release_orphaned_claims()
+
+    assert released == {"runs": 1, "analyses": 1, "answers": 0}
+    assert pipeline.claim(held.pk) is not None and pipeline.stalled_ids(timedelta(hours=1)) == []
+    assert ingest.claim(ready_run.pk) is not None

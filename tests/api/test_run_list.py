@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.api.conftest import bearer
-from tests.ingest.support import make_run
+from tests.factories import RunFactory
 
 pytestmark = pytest.mark.django_db
 RUNS = "/api/v1/runs"
@@ -18,8 +18,8 @@ def ids(response):
 
 
 def test_pages_follow_the_cursor_newest_first_without_gaps_or_repeats(client, tokens, people):
-    runs = [make_run(people.team_a, T0 + timedelta(minutes=i)) for i in range(5)]
-    runs += [make_run(people.team_a, T0 + timedelta(minutes=5)) for _ in range(2)]  # same instant
+    runs = [RunFactory(team=people.team_a, bare=True, created_at=T0 + timedelta(minutes=i)) for i in range(5)]
+    runs += [RunFactory(team=people.team_a, bare=True, created_at=T0 + timedelta(minutes=5)) for _ in range(2)]  # same instant
     expected = [str(run.pk) for run in sorted(runs, key=lambda run: (run.created_at, run.pk), reverse=True)]
     seen, url = [], f"{RUNS}?limit=2"
     while url:
@@ -33,8 +33,8 @@ def test_pages_follow_the_cursor_newest_first_without_gaps_or_repeats(client, to
 
 def test_the_cursor_keeps_the_filters(client, tokens, people):
     for i in range(3):
-        make_run(people.team_a, T0 + timedelta(minutes=i), status="failed")
-    make_run(people.team_a, T0)
+        RunFactory(team=people.team_a, bare=True, created_at=T0 + timedelta(minutes=i), status="failed")
+    RunFactory(team=people.team_a, bare=True, created_at=T0)
     first = client.get(f"{RUNS}?status=failed&limit=2", headers=bearer(tokens.read)).json()
     assert "status=failed" in first["next"]
     second = client.get(first["next"], headers=bearer(tokens.read)).json()
@@ -42,8 +42,9 @@ def test_the_cursor_keeps_the_filters(client, tokens, people):
 
 
 def test_it_filters_by_status_model_question_and_time(client, tokens, people):
-    a = make_run(people.team_a, T0, models="gpt-5,claude-sonnet-4-5", question="TCP versus UDP?")
-    b = make_run(people.team_a, T0 + timedelta(days=2), models="gpt-5-mini", question="Bloom filters", status="failed")
+    a = RunFactory(team=people.team_a, bare=True, created_at=T0, models="gpt-5,claude-sonnet-4-5", question="TCP versus UDP?")
+    b = RunFactory(team=people.team_a, bare=True, created_at=T0 + timedelta(days=2), models="gpt-5-mini", question="Bloom filters",
+                   status="failed")
     get = lambda query: ids(client.get(f"{RUNS}?{query}", headers=bearer(tokens.read)))  # noqa: E731
     assert get("status=failed") == [str(b.pk)]
     assert get("model=gpt-5") == [str(a.pk)]
@@ -63,7 +64,7 @@ def test_it_answers_400_for_a_parameter_it_cannot_read(client, tokens, query):
 
 
 def test_the_list_shows_only_the_tokens_team(client, tokens, people):
-    mine = make_run(people.team_a, T0)
-    theirs = make_run(people.team_b, T0)
+    mine = RunFactory(team=people.team_a, bare=True, created_at=T0)
+    theirs = RunFactory(team=people.team_b, bare=True, created_at=T0)
     assert ids(client.get(RUNS, headers=bearer(tokens.read))) == [str(mine.pk)]
     assert ids(client.get(RUNS, headers=bearer(tokens.birch))) == [str(theirs.pk)]

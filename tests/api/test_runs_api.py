@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.api.conftest import bearer
-from tests.ingest.support import ingest_now, make_run, multipart, zip_bytes, zip_with
+from tests.factories import RunFactory
+from tests.ingest.support import ingest_now, multipart, zip_bytes, zip_with
 from tests.samples import SMALLEST as SMALLEST_SAMPLE
 from webapp.api.models import ApiToken
 from webapp.api.tokens import do_revoke_token, hash_token
@@ -70,27 +71,27 @@ def test_a_full_token_deletes_a_run_and_its_files(client, tokens, storage_dir, d
 
 
 def test_an_upload_token_cannot_read(client, tokens, people):
-    run = make_run(people.team_a)
+    run = RunFactory(team=people.team_a, bare=True)
     for url in (RUNS, f"{RUNS}/{run.pk}"):
         response = client.get(url, headers=bearer(tokens.upload))
         assert response.status_code == 403 and response.json()["error"] == "insufficient_scope"
 
 
 def test_an_upload_token_cannot_delete(client, tokens, people):
-    run = make_run(people.team_a)
+    run = RunFactory(team=people.team_a, bare=True)
     assert client.delete(f"{RUNS}/{run.pk}", headers=bearer(tokens.upload)).status_code == 403
     assert Run.objects.filter(pk=run.pk).exists()
 
 
 def test_a_read_token_cannot_upload_or_delete(client, tokens, people, storage_dir):
-    run = make_run(people.team_a)
+    run = RunFactory(team=people.team_a, bare=True)
     assert post_archive(client, tokens.read).status_code == 403
     assert client.delete(f"{RUNS}/{run.pk}", headers=bearer(tokens.read)).status_code == 403
     assert Run.objects.count() == 1
 
 
 def test_another_teams_token_gets_404_for_its_runs(client, tokens, people):
-    alices = make_run(people.team_a)
+    alices = RunFactory(team=people.team_a, bare=True)
     for method in ("get", "delete"):
         response = getattr(client, method)(f"{RUNS}/{alices.pk}", headers=bearer(tokens.birch))
         assert response.status_code == 404 and response.json() == {"error": "not_found", "detail": "Not found."}

@@ -22,7 +22,7 @@ from tests.compression.conftest import (
 from tests.compression.support import analysis_requests, billed_usd, item_bytes
 from tests.fakeopenai.endpoints import COMPACT_ALLOWED_PARAMETERS
 from webapp.analyses import services
-from webapp.conversations.models import UnsupportedCompaction
+from webapp.llm.models import UnsupportedCompaction
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,8 @@ from tests.fakeopenai import Reply
 from tests.fakeopenai.tokens import filler_text
 from webapp.analyses import services as analyses
 from webapp.analyses.budget import do_set_budget, spent_this_month
-from webapp.conversations.models import Conversation, UnsupportedCompaction
+from webapp.conversations.models import Conversation
+from webapp.llm.models import UnsupportedCompaction
 from webapp.conversations.offline import CANNOT_ANSWER
 from webapp.conversations.services import QuestionRefused, do_ask
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from django.test import RequestFactory
 
 from webapp.runs.ingest import ingest_run
-from webapp.runs.models import Run
 from webapp.runs.services import do_create_run_from_upload
 from webapp.runs.uploads import received_files
 
@@ -140,15 +139,4 @@ def upload_folder(team, user, folder: Path):
 def ingest_now(run):
     ingest_run(run.pk)
     run.refresh_from_db()
-    return run
-
-
-def make_run(team, created_at=None, **fields):
-    """A run row written straight to the database, for tests of lists and counts."""
-    run = Run.objects.create(
-        team=team, source="upload", original_name="log_x.zip", sha256=uuid.uuid4().hex * 2, **({"status": "ready"} | fields)
-    )
-    if created_at is not None:
-        Run.objects.filter(pk=run.pk).update(created_at=created_at)
-        run.created_at = created_at
     return run

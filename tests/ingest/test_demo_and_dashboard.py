@@ -10,11 +10,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
-from tests.factories import TeamFactory
-from tests.ingest.support import make_run
+from tests.factories import RunFactory, TeamFactory
 from tests.samples import SAMPLE_SESSIONS
-from webapp.core.dashboard import RECENT_RUNS, dashboard_context
-from webapp.core.management.commands.demo import load_demo_data
+from webapp.home.dashboard import RECENT_RUNS, dashboard_context
+from webapp.home.management.commands.demo import load_demo_data
 from webapp.runs.models import Run
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +33,12 @@ def test_the_demo_imports_every_sample_run_ready_and_only_once(storage_dir):
 
 def test_the_dashboard_counts_the_teams_runs_and_lists_its_newest_ready_ones(people, client):
     start = timezone.now() - timedelta(hours=1)
-    ready = [make_run(people.team_a, start + timedelta(minutes=i), question=f"Question {i}") for i in range(RECENT_RUNS + 1)]
-    make_run(people.team_a, status="failed")
-    make_run(people.team_b)
+    ready = [
+        RunFactory(team=people.team_a, bare=True, created_at=start + timedelta(minutes=i), question=f"Question {i}")
+        for i in range(RECENT_RUNS + 1)
+    ]
+    RunFactory(team=people.team_a, bare=True, status="failed")
+    RunFactory(team=people.team_b, bare=True)
     membership = people.alice.memberships.get()
 
     context = dashboard_context(membership)

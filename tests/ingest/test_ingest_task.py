@@ -14,6 +14,7 @@ from tests.samples import SMALLEST as SMALLEST_SAMPLE
 from webapp.runs import ingest, ingest_rows, storage, tasks
 from webapp.runs.models import AnswerRow, Attempt, EventRow, Run, RunFile, VoteRow
 from webapp.runs.services import do_import_folder
+from webapp.runs.services import runs as runs_services
 
 WORKER_WAIT_SECONDS = 60
 
@@ -113,7 +114,7 @@ def test_a_file_that_is_not_a_run_fails_with_a_message_a_person_understands(peop
 @pytest.mark.django_db
 def test_runs_whose_task_went_missing_are_sent_again(people, storage_dir, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr(tasks.ingest_run, "delay", sent.append)
+    monkeypatch.setattr(runs_services, "send_ingest", sent.append)
     stalled, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
     Run.objects.filter(pk=stalled.pk).update(created_at=timezone.now() - timedelta(seconds=ingest.STALLED_QUEUE_SECONDS + 1))
     with django_capture_on_commit_callbacks(execute=True):
@@ -124,7 +125,7 @@ def test_runs_whose_task_went_missing_are_sent_again(people, storage_dir, django
 @pytest.mark.django_db
 def test_runs_whose_worker_died_mid_ingest_are_sent_again_once_their_claim_runs_out(people, storage_dir, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr(tasks.ingest_run, "delay", sent.append)
+    monkeypatch.setattr(runs_services, "send_ingest", sent.append)
     abandoned, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
     ingest.claim(abandoned.pk)
     Run.objects.filter(pk=abandoned.pk).update(claimed_at=timezone.now() - timedelta(seconds=ingest.INGEST_TIME_LIMIT_SECONDS + 1))
@@ -183,3 +184,7 @@ def test_recovery_deletes_uploads_abandoned_mid_stream_and_keeps_fresh_ones(stor
     os.utime(abandoned, (old, old))
     tasks.recover_runs()
     assert not abandoned.exists() and fresh.exists()
+
+
+def test_the_ingest_task_is_sent_by_its_registered_name():
+    assert runs_services.INGEST_TASK == tasks.ingest_run.name

@@ -1,16 +1,16 @@
-"""Runs for the page tests, written straight to the database (the ingest task
-has its own tests); `tests.samples.ingest_sample` goes through the real ingest instead."""
+"""Coordinated runs and stored files for the page tests, written straight to the
+database (the ingest task has its own tests; plain run rows come from
+`tests.factories.RunFactory`); `tests.samples.ingest_sample` goes through the real ingest instead."""
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.factories import T0, RunFactory
 from webapp.runs import storage
 from webapp.runs.models import (
     AgentRow,
@@ -26,19 +26,6 @@ from webapp.runs.models import (
     ToolRow,
     VoteRow,
 )
-
-T0 = datetime(2026, 11, 24, 4, 47, 15, tzinfo=timezone.utc)
-_unique = itertools.count()
-
-
-def make_run(team, **fields) -> Run:
-    n = next(_unique)
-    defaults = dict(
-        source="upload", original_name=f"log_{n}.zip", sha256=hashlib.sha256(str(n).encode()).hexdigest(),
-        status="ready", question=f"Question {n}", started_at=T0, duration_seconds=60.0, agent_count=2,
-        models="gpt-5-mini,claude-sonnet-4-5", winner="agent_a", input_tokens=1000, output_tokens=100, cost_usd=0.01,
-    )
-    return Run.objects.create(team=team, **(defaults | fields))
 
 
 def write_file(run: Run, relpath: str, content: bytes) -> None:
@@ -56,7 +43,7 @@ def make_coordinated_run(team, text: str = "", events: int = 0, **fields) -> Run
     """A ready run with two agents, answers, votes, a restart, an error, an
     enforcement retry, rounds and a tool; `text` goes into every log-derived
     string (to test escaping), `events` adds that many extra votes."""
-    run = make_run(team, question=f"Which protocol? {text}", winner="agent_a", **fields)
+    run = RunFactory(team=team, question=f"Which protocol? {text}", winner="agent_a", **fields)
     attempt = Attempt.objects.create(
         run=run, turn=1, attempt=1, accepted=True, complete=True, finish_reason="completed", question=run.question,
         started_at=T0, duration_seconds=60.0, winner="agent_a", final_answer_preview=f"TCP wins. {text}",

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.pages.conftest import make_coordinated_run, make_run, write_file
+from tests.factories import RunFactory
+from tests.pages.conftest import make_coordinated_run, write_file
 from webapp.runs.models import Run
 from webapp.teams.models import Membership
 
@@ -61,6 +62,6 @@ def test_a_viewer_reads_but_cannot_delete_or_upload(client, people, alices_run):
 
 
 def test_the_status_of_a_pending_run_is_for_members_only(client, people):
-    run = make_run(people.team_a, status="queued")
+    run = RunFactory(team=people.team_a, status="queued")
     client.force_login(people.charlie)
     assert client.get(f"/runs/{run.pk}/status/").status_code == 404

@@ -3,15 +3,16 @@
 import pytest
 
 from tests.browser import log_in
-from tests.pages.conftest import make_coordinated_run, make_run, write_file
+from tests.factories import RunFactory
+from tests.pages.conftest import make_coordinated_run, write_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_filters_and_sorting_update_the_list_in_place(page, live_server, people):
-    make_run(people.team_a, question="Explain the 2008 crisis", cost_usd=0.5)
-    make_run(people.team_a, question="Crisis communication plan", cost_usd=2.0)
-    make_run(people.team_a, question="TCP or UDP?", cost_usd=1.0)
+    RunFactory(team=people.team_a, question="Explain the 2008 crisis", cost_usd=0.5)
+    RunFactory(team=people.team_a, question="Crisis communication plan", cost_usd=2.0)
+    RunFactory(team=people.team_a, question="TCP or UDP?", cost_usd=1.0)
     log_in(page, live_server, "alice", people.password)
     page.goto(f"{live_server.url}/runs/")
     page.evaluate("window.notReloaded = true")

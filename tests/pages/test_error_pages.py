@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from django.views import defaults
 
 from tests.api.conftest import bearer
-from tests.pages.conftest import make_run
+from tests.factories import RunFactory
 from webapp.api.tokens import do_create_token
 from webapp.teams.models import Membership
 
@@ -39,7 +39,7 @@ def test_a_dead_share_link_gets_the_404_page_saying_why(client, debug):
 
 
 def test_another_teams_run_gets_the_404_page_without_a_hint_that_it_exists(client, people, debug):
-    run = make_run(people.team_a, question="Alice's secret question")
+    run = RunFactory(team=people.team_a, question="Alice's secret question")
     client.force_login(people.charlie)
     page = assert_branded(client.get(f"/runs/{run.pk}/"), 404, "Page not found", "Go to the dashboard")
     assert "secret" not in page and "Not found." not in page

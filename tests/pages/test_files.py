@@ -1,14 +1,15 @@
 import pytest
 
-from tests.pages.conftest import make_run, write_file
-from webapp.runs import presenters
+from tests.factories import RunFactory
+from tests.pages.conftest import write_file
+from webapp.runs.presenters import run_files
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def run_with_files(people):
-    run = make_run(people.team_a)
+    run = RunFactory(team=people.team_a)
     write_file(run, "turn_1/attempt_1/status.json", b'{"ok": true}')
     write_file(run, "turn_1/attempt_1/massgen.log", b"key=sk-abcdefghijklmnopqrstuvwxyz123456 <script>alert(1)</script>")
     return run
@@ -63,8 +64,8 @@ def test_a_symlink_is_404_even_when_recorded(alice, run_with_files, tmp_path):
 
 
 def test_big_files_are_cut_at_the_cap(alice, people, monkeypatch):
-    monkeypatch.setattr(presenters, "FILE_VIEW_MAX_BYTES", 1000)
-    run = make_run(people.team_a)
+    monkeypatch.setattr(run_files, "FILE_VIEW_MAX_BYTES", 1000)
+    run = RunFactory(team=people.team_a)
     write_file(run, "big.log", ("é" * 999).encode())  # 1998 bytes; the cut falls inside a character
     response = alice.get(f"/runs/{run.pk}/files/big.log")
     file = response.context["file"]
@@ -73,7 +74,7 @@ def test_big_files_are_cut_at_the_cap(alice, people, monkeypatch):
 
 
 def test_binary_files_are_not_shown(alice, people):
-    run = make_run(people.team_a)
+    run = RunFactory(team=people.team_a)
     write_file(run, "image.png", b"\x89PNG\x00\x00binary")
     assert "A binary file" in alice.get(f"/runs/{run.pk}/files/image.png").content.decode()
 
@@ -85,7 +86,7 @@ def test_htmx_gets_only_the_text(alice, run_with_files):
 
 
 def test_each_folder_is_listed_once_with_its_own_files(alice, people):
-    run = make_run(people.team_a)
+    run = RunFactory(team=people.team_a)
     for path in ("t/a/x.txt", "t/c.txt", "t/d/y.txt", "t/e.txt"):
         write_file(run, path, b"x")
     listing = alice.get(f"/runs/{run.pk}/files/").context["files"]

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.pages.conftest import T0, make_run
-from webapp.runs import presenters
+from tests.factories import T0, RunFactory
+from webapp.runs.presenters import runs_list
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +21,9 @@ def titles(response) -> list[str]:
 
 
 def test_the_list_shows_the_teams_runs_with_their_figures(alice_client, people):
-    make_run(people.team_a, question="How do TCP and UDP differ?", duration_seconds=125, cost_usd=0.059927,
-             input_tokens=31705, output_tokens=4022)
-    make_run(people.team_b, question="Birch's secret run")
+    RunFactory(team=people.team_a, question="How do TCP and UDP differ?", duration_seconds=125, cost_usd=0.059927,
+               input_tokens=31705, output_tokens=4022)
+    RunFactory(team=people.team_b, question="Birch's secret run")
     response = alice_client.get("/runs/")
     body = response.content.decode()
     assert response.status_code == 200
@@ -32,16 +32,16 @@ def test_the_list_shows_the_teams_runs_with_their_figures(alice_client, people):
 
 
 def test_search_matches_question_text(alice_client, people):
-    make_run(people.team_a, question="Explain the 2008 crisis")
-    make_run(people.team_a, question="TCP or UDP?")
+    RunFactory(team=people.team_a, question="Explain the 2008 crisis")
+    RunFactory(team=people.team_a, question="TCP or UDP?")
     assert titles(alice_client.get("/runs/", {"q": "crisis"})) == ["Explain the 2008 crisis"]
 
 
 def test_filters_by_status_model_and_date_range(alice_client, people):
-    make_run(people.team_a, question="failed one", status="failed", error="bad archive")
-    make_run(people.team_a, question="gemini one", models="gemini-2.5-flash,gpt-5-mini")
-    make_run(people.team_a, question="mini only", models="gpt-5-mini-2")
-    make_run(people.team_a, question="last year", started_at=T0 - timedelta(days=365))
+    RunFactory(team=people.team_a, question="failed one", status="failed", error="bad archive")
+    RunFactory(team=people.team_a, question="gemini one", models="gemini-2.5-flash,gpt-5-mini")
+    RunFactory(team=people.team_a, question="mini only", models="gpt-5-mini-2")
+    RunFactory(team=people.team_a, question="last year", started_at=T0 - timedelta(days=365))
     assert titles(alice_client.get("/runs/", {"status": "failed"})) == ["failed one"]
     assert titles(alice_client.get("/runs/", {"model": "gemini-2.5-flash"})) == ["gemini one"]
     # A whole model name, not a prefix of another one.
@@ -52,14 +52,14 @@ def test_filters_by_status_model_and_date_range(alice_client, people):
 
 
 def test_bad_filter_values_are_ignored_rather_than_an_error(alice_client, people):
-    make_run(people.team_a)
+    RunFactory(team=people.team_a)
     response = alice_client.get("/runs/", {"status": "nope", "since": "yesterday", "sort": "drop table", "page": "x"})
     assert response.status_code == 200 and len(titles(response)) == 1
 
 
 def test_sorts_by_cost_and_duration_both_ways(alice_client, people):
-    make_run(people.team_a, question="cheap slow", cost_usd=0.01, duration_seconds=300, started_at=T0)
-    make_run(people.team_a, question="dear fast", cost_usd=2.0, duration_seconds=5, started_at=T0 + timedelta(hours=1))
+    RunFactory(team=people.team_a, question="cheap slow", cost_usd=0.01, duration_seconds=300, started_at=T0)
+    RunFactory(team=people.team_a, question="dear fast", cost_usd=2.0, duration_seconds=5, started_at=T0 + timedelta(hours=1))
     assert titles(alice_client.get("/runs/", {"sort": "-cost"})) == ["dear fast", "cheap slow"]
     assert titles(alice_client.get("/runs/", {"sort": "cost"})) == ["cheap slow", "dear fast"]
     assert titles(alice_client.get("/runs/", {"sort": "-duration"})) == ["cheap slow", "dear fast"]
@@ -68,15 +68,15 @@ def test_sorts_by_cost_and_duration_both_ways(alice_client, people):
 
 
 def test_the_column_header_toggles_the_sort_direction(alice_client, people):
-    make_run(people.team_a)
+    RunFactory(team=people.team_a)
     body = alice_client.get("/runs/", {"sort": "-cost"}).content.decode()
     assert 'aria-sort="descending"' in body and 'href="?sort=cost"' in body
 
 
 def test_pages_of_runs_with_a_link_to_the_next(alice_client, people, monkeypatch):
-    monkeypatch.setattr(presenters, "PAGE_SIZE", 2)
+    monkeypatch.setattr(runs_list, "PAGE_SIZE", 2)
     for i in range(5):
-        make_run(people.team_a, question=f"run {i}", cost_usd=i)
+        RunFactory(team=people.team_a, question=f"run {i}", cost_usd=i)
     first = alice_client.get("/runs/", {"sort": "-cost"})
     assert titles(first) == ["run 4", "run 3"] and first.context["list"].pages == 3
     assert 'href="?sort=-cost&amp;page=2"' in first.content.decode()
@@ -86,23 +86,23 @@ def test_pages_of_runs_with_a_link_to_the_next(alice_client, people, monkeypatch
 
 
 def test_an_htmx_filter_request_gets_only_the_list(alice_client, people):
-    make_run(people.team_a, question="only this")
+    RunFactory(team=people.team_a, question="only this")
     response = alice_client.get("/runs/", {"q": "only"}, headers={"HX-Request": "true", "HX-Target": "run-list"})
     body = response.content.decode()
     assert body.lstrip().startswith('<section id="run-list"') and "only this" in body and "<html" not in body
 
 
 def test_pending_runs_poll_their_status_with_a_link_fallback(alice_client, people):
-    run = make_run(people.team_a, status="queued", question="")
+    run = RunFactory(team=people.team_a, status="queued", question="")
     body = alice_client.get("/runs/").content.decode()
     assert f'hx-get="/runs/{run.pk}/status/"' in body and f'href="/runs/{run.pk}/"' in body
 
 
 def test_the_count_is_bounded(alice_client, people, monkeypatch):
-    monkeypatch.setattr(presenters, "COUNT_CAP", 3)
-    monkeypatch.setattr(presenters, "PAGE_SIZE", 2)
+    monkeypatch.setattr(runs_list, "COUNT_CAP", 3)
+    monkeypatch.setattr(runs_list, "PAGE_SIZE", 2)
     for i in range(5):
-        make_run(people.team_a)
+        RunFactory(team=people.team_a)
     response = alice_client.get("/runs/")
     assert "3+ runs" in response.content.decode() and response.context["list"].pages is None
     assert response.context["list"].next_query
@@ -110,11 +110,11 @@ def test_the_count_is_bounded(alice_client, people, monkeypatch):
 
 def test_a_page_of_runs_costs_a_fixed_number_of_queries(alice_client, people):
     for i in range(30):
-        make_run(people.team_a)
+        RunFactory(team=people.team_a)
     with CaptureQueriesContext(connection) as small:
         alice_client.get("/runs/")
     for i in range(60):
-        make_run(people.team_a)
+        RunFactory(team=people.team_a)
     with CaptureQueriesContext(connection) as big:
         alice_client.get("/runs/")
     assert len(big.captured_queries) == len(small.captured_queries) <= 10
@@ -137,7 +137,7 @@ def test_the_list_of_10000_runs_costs_a_fixed_number_of_queries(alice_client, pe
     # Its speed is measured by bench/ingest.py; here, that no page grows with the data.
     from webapp.runs.models import Run
 
-    template = make_run(people.team_a)
+    template = RunFactory(team=people.team_a)
     Run.objects.bulk_create(
         Run(team=people.team_a, source="upload", sha256=f"{i:064d}", status="ready", question=f"Question number {i}",
             started_at=T0 + timedelta(minutes=i), duration_seconds=i % 300, models=template.models, cost_usd=i / 1000)

@@ -3,7 +3,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.pages.conftest import T0, make_coordinated_run, make_run
+from tests.factories import RunFactory
+from tests.pages.conftest import T0, make_coordinated_run
 from webapp.runs import timeline
 from webapp.runs.models import AnswerRow, Attempt, EventRow
 
@@ -51,7 +52,7 @@ def test_log_text_is_escaped_everywhere_including_the_svg(client, people, payloa
 
 
 def test_the_list_escapes_the_question_too(client, people):
-    make_run(people.team_a, question=SCRIPT, winner=IMG, models=IMG)
+    RunFactory(team=people.team_a, question=SCRIPT, winner=IMG, models=IMG)
     client.force_login(people.alice)
     body = client.get("/runs/").content.decode()
     assert SCRIPT not in body and "<img src=x" not in body
@@ -75,7 +76,7 @@ def test_turns_and_attempts_switch_with_the_accepted_attempt_first(client, peopl
 
 
 def test_a_queued_run_shows_its_polling_status(client, people):
-    run = make_run(people.team_a, status="processing", question="")
+    run = RunFactory(team=people.team_a, status="processing", question="")
     client.force_login(people.alice)
     body = client.get(f"/runs/{run.pk}/").content.decode()
     assert f'hx-get="/runs/{run.pk}/status/"' in body and 'hx-trigger="every 1s"' in body
@@ -83,7 +84,7 @@ def test_a_queued_run_shows_its_polling_status(client, people):
 
 
 def test_the_status_partial_polls_until_ready_then_answers_286(client, people):
-    run = make_run(people.team_a, status="queued")
+    run = RunFactory(team=people.team_a, status="queued")
     client.force_login(people.alice)
     pending = client.get(f"/runs/{run.pk}/status/", headers={"HX-Request": "true"})
     assert pending.status_code == 200 and 'hx-trigger="every 1s"' in pending.content.decode()
@@ -95,7 +96,7 @@ def test_the_status_partial_polls_until_ready_then_answers_286(client, people):
 
 
 def test_a_failed_run_stops_polling_and_says_why(client, people):
-    run = make_run(people.team_a, status="failed", error=f"Not a MassGen log folder {SCRIPT}")
+    run = RunFactory(team=people.team_a, status="failed", error=f"Not a MassGen log folder {SCRIPT}")
     client.force_login(people.alice)
     done = client.get(f"/runs/{run.pk}/status/")
     assert done.status_code == 286

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class AnalysesConfig(AppConfig):
     name = "webapp.analyses"
+
+    def ready(self) -> None:
+        from webapp.core import leases
+
+        leases.register("analyses", "webapp.analyses.pipeline.release_all_claims")

@@ -13,10 +13,21 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from django.db.models import Case, F, Sum, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from webapp.analyses.errors import AnalysisRefused
 from webapp.analyses.models import IN_FLIGHT, Analysis, TeamBudget
-from webapp.conversations.spending import followups_spent
+
+# Dotted paths of `(team, since) -> Decimal` functions for what else a team spends
+# from the same budget (follow-up answers); apps above this one register theirs in
+# their AppConfig.ready, so the budget never imports them.
+_other_spending: list[str] = []
+
+
+def register_spending(path: str) -> None:
+    if path not in _other_spending:
+        _other_spending.append(path)
+
 
 CENT = Decimal("0.01")
 FINE = Decimal("0.0001")
@@ -42,7 +53,8 @@ def spent_this_month(team, now: datetime | None = None) -> Decimal:
         default=F("cost_usd"),
     )
     total = Analysis.objects.filter(team=team, created_at__gte=month_start(now)).aggregate(total=Sum(committed))["total"]
-    return Decimal(total or 0) + followups_spent(team, month_start(now))
+    since = month_start(now)
+    return Decimal(total or 0) + sum((import_string(path)(team, since) for path in _other_spending), Decimal(0))
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,16 @@
-"""One analysis, step by step: claim, build the input, compress, call, validate,
-save. Each step's result is written to the row before the next step starts, so a
-task redelivered after a crash resumes where the last one stopped: a reply
-already recorded is reused, never bought again; a call that was in flight when
-the worker died never completed, so making it again is the first success.
+"""One analysis as the Celery task carries it: claim the row, build the input,
+run the engine (`analysis.analyzer.analyze`: compress, call, validate), save.
+The engine's checkpoint is the row: each step's result is written to it before
+the next step starts, so a task redelivered after a crash resumes where the last
+one stopped: a reply already recorded is reused, never bought again; a call that
+was in flight when the worker died never completed, so making it again is the
+first success.
 
 Transient provider errors leave this module (the task retries them later); a
 permanent one moves on to the next model of the fallback chain."""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,23 +19,18 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from analysis.analysis_input import AnalysisInput
-from analysis.analyzer import RETRY_REQUEST, MalformedReply, ReportInvalid, build_prompt, validate_report
-from analysis.compression import CompressionResult, compress
+from analysis.analyzer import MalformedReply, analyze
 from analysis.digest import Digest
-from analysis.llm.budget import DoesNotFit, output_reserve
-from analysis.llm.calls import CallRecord, Prompt, assistant_message, user_message
-from analysis.llm.client import LLMReply, call_model
-from analysis.llm.compact import KEYLESS_PLACEHOLDER
-from analysis.llm.errors import ContextLengthExceeded, PermanentLLMError
-from analysis.llm.report_prompt import REPORT_FORMAT
-from analysis.modelinfo import ModelInfo
+from analysis.llm.budget import DoesNotFit
+from analysis.llm.calls import CallRecord
+from analysis.llm.errors import PermanentLLMError
 from analysis.offline import analyze as analyze_offline
 from analysis.registry import OFFLINE_MODEL_NAME, RegistryError
-from analysis.registry.providers import provider_spec
+from analysis.registry.providers import api_key_for
 from webapp.analyses.errors import Cancelled
 from webapp.analyses.markdown import render_markdown
 from webapp.analyses.models import MONEY_QUANTUM, Analysis, Stage, Status
-from webapp.conversations.compression_config import compression_settings
+from webapp.llm.compression_config import compression_settings
 from webapp.llm.registry import get_registry
 from webapp.llm.services import digest_for_run
 
@@ -45,7 +41,6 @@ LEASE_MARGIN_SECONDS = 5
 MAX_DELIVERIES = 5
 # A call is cut off before the soft time limit, so the task can still record why.
 CALL_TIMEOUT_HEADROOM_SECONDS = 5
-FORCED = "+forced"  # phase suffix: compressed again after the provider refused the length
 
 
 def claim(analysis_id) -> Analysis | None:
@@ -83,6 +78,13 @@ def stalled_ids(queued_for: timedelta) -> list:
     lost = Q(status=Status.QUEUED, created_at__lt=now - queued_for)
     abandoned = Q(status=Status.RUNNING, lease_expires_at__lt=now)
     return list(Analysis.objects.filter(lost | abandoned).values_list("pk", flat=True))
+
+
+def release_all_claims() -> int:
+    """Expire the lease of every running analysis (their worker is gone: see
+    webapp.core.leases); the next delivery or the sweeper takes them at once."""
+    expired = timezone.now() - timedelta(seconds=1)
+    return Analysis.objects.filter(status=Status.RUNNING, lease_expires_at__gt=expired).update(lease_expires_at=expired)
 
 
 def release(analysis: Analysis, detail: str) -> None:
@@ -172,96 +174,55 @@ def _fall_back(analysis: Analysis, error: Exception) -> bool:
 
 def _report_from(analysis: Analysis, material: AnalysisInput, final_attempt: bool) -> dict:
     model = get_registry().require_available(analysis.current_model)
-    api_key = api_key_for(model)
-    try:
-        prompt = _prepared(analysis, model, material, api_key, final_attempt, forced=False)
-        return _ask(analysis, model, prompt, api_key)
-    except ContextLengthExceeded:
-        # The provider counted more than we did; compress as MassGen does on the same error, once.
-        if analysis.compression == "off" or (analysis.prompt or {}).get("phase", "").endswith(FORCED):
-            raise
-        prompt = _prepared(analysis, model, material, api_key, final_attempt, forced=True)
-        return _ask(analysis, model, prompt, api_key)
-
-
-def api_key_for(model: ModelInfo) -> str | None:
-    if model.custom and not model.api_key_env:
-        # A keyless local server ignores the key, but the OpenAI client refuses to start without one.
-        return KEYLESS_PLACEHOLDER
-    name = model.api_key_env or provider_spec(model.provider).api_key_env
-    return (os.environ.get(name) or None) if name else None
+    outcome = analyze(
+        model,
+        material,
+        api_key=api_key_for(model),
+        timeout=call_timeout(),
+        compression=compression_settings(analysis.compression, fallback_on_rate_limit=final_attempt),
+        checkpoint=RowCheckpoint(analysis),
+    )
+    return outcome.raw_report
 
 
 def call_timeout() -> float:
     return float(settings.CELERY_TASK_SOFT_TIME_LIMIT - CALL_TIMEOUT_HEADROOM_SECONDS)
 
 
-def _prepared(analysis, model, material, api_key, final_attempt, *, forced: bool) -> Prompt:
-    """The final request for `model`, from the checkpoint when this phase already
-    compressed (compression may have cost calls), else compressed now and saved."""
-    phase = model.name + (FORCED if forced else "")
-    saved = analysis.prompt
-    if saved is None or saved["phase"] != phase:
-        _stage(analysis, Stage.COMPRESSING)
-        options = compression_settings(analysis.compression, fallback_on_rate_limit=final_attempt)
-        compressed = compress(
-            model,
-            material,
-            options,
-            api_key=api_key,
-            timeout=call_timeout(),
-            on_stage=lambda purpose, detail: _update(analysis, stage_detail=detail[:255]),
-            on_call=lambda call: _record_call(analysis, call, phase),
-            force=forced,
+class RowCheckpoint:
+    """The engine's checkpoint (analysis.analyzer.Checkpoint), kept in the analysis
+    row: its stage, the compressed prompt of the current phase, and every call
+    with the reply text of the analysis calls."""
+
+    def __init__(self, analysis: Analysis):
+        self.analysis = analysis
+
+    def enter(self, step: str, detail: str = "") -> None:
+        _stage(self.analysis, step, detail)
+        if step == Stage.CALLING_MODEL:
+            _update(self.analysis, calling_started_at=timezone.now())
+
+    def note(self, detail: str) -> None:
+        _update(self.analysis, stage_detail=detail[:255])
+
+    def saved_prompt(self) -> dict | None:
+        saved = self.analysis.prompt
+        # The compression record lives in its own column, which the report page shows.
+        return None if saved is None else {**saved, "record": self.analysis.compression_record}
+
+    def save_prompt(self, saved: dict) -> None:
+        prompt = {"phase": saved["phase"], "compressed": saved["compressed"]}
+        _update(self.analysis, prompt=prompt, compression_record=saved["record"])
+
+    def recorded_reply(self, phase: str, purpose: str) -> str | None:
+        return next(
+            (call["text"] for call in self.analysis.calls
+             if call.get("phase") == phase and call["purpose"] == purpose and "text" in call),
+            None,
         )
-        # Uncompressed material is the digest's raw part, rebuilt for free; only
-        # what calls produced needs keeping.
-        kept = compressed.to_dict() if compressed.record.applied != "none" else None
-        saved = {"phase": phase, "compressed": kept}
-        _update(analysis, prompt=saved, compression_record=compressed.record.to_dict())
-    kept = saved["compressed"]
-    return build_prompt(material, CompressionResult.from_dict(kept) if kept else None)
 
-
-def _ask(analysis: Analysis, model: ModelInfo, prompt: Prompt, api_key: str | None) -> dict:
-    """The report, from the analysis call and at most one retry showing the model
-    its validation error. Every reply is recorded before it is validated."""
-    phase = analysis.prompt["phase"]
-    first = _reply(analysis, model, "analyze", phase, prompt, prompt.items, api_key)
-    _stage(analysis, Stage.VALIDATING)
-    try:
-        return validate_report(first)
-    except ReportInvalid as error:
-        correction = [assistant_message(first), user_message(RETRY_REQUEST.format(error=error))]
-    second = _reply(analysis, model, "retry", phase, prompt, [*prompt.items, *correction], api_key)
-    _stage(analysis, Stage.VALIDATING)
-    try:
-        return validate_report(second)
-    except ReportInvalid as error:
-        raise MalformedReply(second, str(error), []) from error
-
-
-def _reply(analysis, model, purpose, phase, prompt, items, api_key) -> str:
-    recorded = next(
-        (call for call in analysis.calls if call.get("phase") == phase and call["purpose"] == purpose and "text" in call),
-        None,
-    )
-    if recorded is not None:
-        return recorded["text"]
-    _stage(analysis, Stage.CALLING_MODEL, f"waiting for {model.name}")
-    _update(analysis, calling_started_at=timezone.now())
-    reply: LLMReply = call_model(
-        model,
-        instructions=prompt.instructions,
-        input_items=items,
-        json_schema=REPORT_FORMAT,
-        api_key=api_key,
-        timeout=call_timeout(),
-        max_output_tokens=output_reserve(model),
-    )
-    record = CallRecord(purpose, model.name, reply.usage, reply.cost_usd, reply.response_id)
-    _record_call(analysis, record, phase, text=reply.text)
-    return reply.text
+    def record_call(self, call: CallRecord, phase: str, text: str | None = None) -> None:
+        _record_call(self.analysis, call, phase, text)
 
 
 def _record_call(analysis: Analysis, call: CallRecord, phase: str, text: str | None = None) -> None:

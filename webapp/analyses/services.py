@@ -18,9 +18,10 @@ from analysis.registry import ModelUnavailable, RegistryError, UnknownModel
 from webapp.analyses.budget import check_budget, format_usd
 from webapp.analyses.errors import AnalysisRefused, RunNotReady
 from webapp.analyses.models import Analysis, ShareLink, Status
+from webapp.analyses.tasks import run_analysis
 from webapp.api.models import ApiToken
+from webapp.llm.compression_preview import can_run, expected_total_usd
 from webapp.llm.registry import get_registry
-from webapp.llm.panel import Preview
 from webapp.llm.services import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, estimate_for_run
 from webapp.runs.models import Attempt, Run, RunStatus
 from webapp.teams.access import membership_for, require_write
@@ -62,11 +63,10 @@ def do_request_analysis(
         estimate = estimate_for_run(run, model.name, attempt, compression)
     except RegistryError as error:  # e.g. the configured summariser became unavailable
         raise AnalysisRefused(f"Cannot estimate this analysis: {error}", "model_unavailable") from error
-    preview = Preview(model.name, compression, estimate)
-    if not preview.can_run:
+    if not can_run(estimate):
         raise AnalysisRefused(estimate["compression"]["reason"], "does_not_fit")
-    # With compression, the preview's total includes the compression calls.
-    estimate_usd = Decimal(str(preview.total_usd))
+    # With compression, the expected total includes the compression calls.
+    estimate_usd = Decimal(str(expected_total_usd(estimate)))
     if max_cost_usd is not None and estimate_usd > max_cost_usd:
         raise AnalysisRefused(
             f"The estimate {format_usd(estimate_usd)} exceeds max_cost_usd {format_usd(max_cost_usd)}.",
@@ -94,8 +94,6 @@ def do_request_analysis(
 
 
 def enqueue(analysis_id) -> None:
-    from webapp.analyses.tasks import run_analysis
-
     run_analysis.delay(str(analysis_id))
 
 

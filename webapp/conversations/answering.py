@@ -20,11 +20,12 @@ from analysis.llm.budget import DoesNotFit
 from analysis.llm.calls import CallRecord, assistant_message
 from analysis.llm.errors import PermanentLLMError
 from analysis.registry import OFFLINE_MODEL_NAME, RegistryError
+from analysis.registry.providers import api_key_for
 from webapp.analyses.markdown import render_markdown
 from webapp.analyses.models import MONEY_QUANTUM
-from webapp.analyses.pipeline import LEASE_MARGIN_SECONDS, MAX_DELIVERIES, api_key_for, call_timeout
-from webapp.conversations.compaction_memory import DatabaseCompactionSupport
-from webapp.conversations.compression_config import summariser_model
+from webapp.analyses.pipeline import LEASE_MARGIN_SECONDS, MAX_DELIVERIES, call_timeout
+from webapp.llm.compaction_memory import DatabaseCompactionSupport
+from webapp.llm.compression_config import summariser_model
 from webapp.conversations.models import Message, MessageStatus, Role
 from webapp.conversations.offline import offline_answer
 from webapp.llm.registry import get_registry
@@ -53,6 +54,13 @@ def stalled_ids(queued_for: timedelta) -> list[int]:
     lost = Q(status=MessageStatus.QUEUED, created_at__lt=now - queued_for)
     abandoned = Q(status=MessageStatus.ANSWERING, lease_expires_at__lt=now)
     return list(Message.objects.filter(lost | abandoned, role=Role.ASSISTANT).values_list("pk", flat=True))
+
+
+def release_all_claims() -> int:
+    """Expire the lease of every answer being written (their worker is gone: see
+    webapp.core.leases)."""
+    expired = timezone.now() - timedelta(seconds=1)
+    return Message.objects.filter(status=MessageStatus.ANSWERING, lease_expires_at__gt=expired).update(lease_expires_at=expired)
 
 
 def release(message: Message, detail: str) -> None:

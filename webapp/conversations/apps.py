@@ -5,4 +5,8 @@ class ConversationsConfig(AppConfig):
     name = "webapp.conversations"
 
     def ready(self) -> None:
-        from webapp.conversations import checks  # noqa: F401  (registers the settings check)
+        from webapp.analyses import budget
+        from webapp.core import leases
+
+        budget.register_spending("webapp.conversations.spending.followups_spent")
+        leases.register("answers", "webapp.conversations.answering.release_all_claims")

@@ -80,15 +80,3 @@ class Message(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in PENDING
-
-
-class UnsupportedCompaction(models.Model):
-    """A model whose compact endpoint refused (400/404): later analyses and
-    follow-ups, in any process, summarise instead of asking again."""
-
-    model_name = models.CharField(max_length=255, unique=True)
-    reason = models.TextField()
-    noted_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return f"{self.model_name}: {self.reason}"

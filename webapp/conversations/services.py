@@ -16,6 +16,7 @@ from webapp.analyses.budget import check_budget
 from webapp.analyses.errors import AnalysisRefused
 from webapp.analyses.models import MONEY_QUANTUM, Analysis, Status
 from webapp.conversations.models import PENDING, Conversation, Message, MessageStatus, Role
+from webapp.conversations.tasks import answer_question
 from webapp.llm.registry import get_registry
 from webapp.teams.access import require_write
 
@@ -73,8 +74,6 @@ def answer_reservation_usd(model: ModelInfo) -> Decimal:
 
 
 def enqueue(message_id: int) -> None:
-    from webapp.conversations.tasks import answer_question
-
     answer_question.delay(message_id)
 
 

@@ -13,7 +13,7 @@ from analysis.compression import DoesNotFit
 from analysis.llm.budget import output_reserve
 from analysis.modelinfo import ModelInfo
 from analysis.pricing import estimate
-from webapp.conversations.compression_config import planned_compression
+from webapp.llm.compression_config import planned_compression
 from webapp.llm.request_tokens import count_request_tokens
 
 Compression = Literal["auto", "native", "summarize", "off"]
@@ -25,6 +25,13 @@ def is_compressed(estimate: dict[str, Any]) -> bool:
     """The estimated run will be shrunk before the analysis call."""
     plan = estimate["compression"]
     return bool(plan and plan["possible"] and plan["strategy"] != "none")
+
+
+def can_run(estimate: dict[str, Any]) -> bool:
+    """The rule an analysis request is held to, and the panel shows: the run fits
+    the model's window as it is, or once compressed."""
+    plan = estimate["compression"]
+    return plan is None or plan["possible"]
 
 
 def expected_total_usd(estimate: dict[str, Any]) -> float:

@@ -10,7 +10,7 @@ from itertools import groupby
 from typing import Any
 
 from analysis.registry import ModelUnavailable, RegistryError, UnknownModel
-from webapp.llm.compression_preview import expected_total_usd, is_compressed
+from webapp.llm.compression_preview import can_run, expected_total_usd, is_compressed
 from webapp.llm.registry import get_registry
 from webapp.llm.services import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, RunNotReady, estimate_for_run
 from webapp.runs.charts import compact_number
@@ -61,10 +61,7 @@ class Preview:
     @property
     def can_run(self) -> bool:
         """Estimated, and it fits: as it is or once compressed."""
-        if self.estimate is None:
-            return False
-        plan = self.estimate["compression"]
-        return plan is None or plan["possible"]
+        return self.estimate is not None and can_run(self.estimate)
 
 
 @dataclass(frozen=True)

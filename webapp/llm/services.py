@@ -22,7 +22,7 @@ from analysis.massgen import read_session
 from analysis.pricing import estimate
 from analysis.registry import estimate_to_dict
 from analysis.tokens import tokenizer_of
-from webapp.conversations.compression_config import needs_compression, plan_cache_parts
+from webapp.llm.compression_config import needs_compression, plan_cache_parts
 from webapp.llm.compression_preview import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, Compression, compression_preview
 from webapp.llm.estimate_cache import cached
 from webapp.llm.registry import get_registry

@@ -106,6 +106,13 @@ def claim_wait_seconds(run_id) -> float | None:
     return max(0.0, (expires - timezone.now()).total_seconds())
 
 
+def release_all_claims() -> int:
+    """Date back the claim of every run being ingested, so it counts as abandoned
+    (their worker is gone: see webapp.core.leases)."""
+    abandoned = timezone.now() - timedelta(seconds=INGEST_TIME_LIMIT_SECONDS + 1)
+    return Run.objects.filter(status=RunStatus.PROCESSING, claimed_at__gt=abandoned).update(claimed_at=abandoned)
+
+
 def requeue_stalled_runs() -> int:
     """Send ingest tasks again for runs queued too long, and for runs whose
     worker died mid-ingest (processing past the hard time limit); returns how many."""

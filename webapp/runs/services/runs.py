@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 
+from webapp.celery import app as celery_app
 from webapp.runs import storage
 from webapp.runs.models import Run, RunSource
 from webapp.runs.services.staging import (
@@ -91,12 +92,19 @@ def do_delete_run(run: Run) -> None:
     transaction.on_commit(remove_files)
 
 
-def enqueue_ingest(run: Run) -> None:
-    from webapp.runs.tasks import ingest_run
+# Sent by name: webapp.runs.tasks imports this module (through folders and
+# ingest), so importing it back would make a ring. CELERY_TASK_ROUTES routes by name.
+INGEST_TASK = "webapp.runs.tasks.ingest_run"
 
+
+def enqueue_ingest(run: Run) -> None:
     run_id = str(run.pk)
     # robust: with the broker down the run stays queued and `requeue_stalled_runs` sends it later.
-    transaction.on_commit(lambda: ingest_run.delay(run_id), robust=True)
+    transaction.on_commit(lambda: send_ingest(run_id), robust=True)
+
+
+def send_ingest(run_id: str) -> None:
+    celery_app.send_task(INGEST_TASK, args=[run_id])
 
 
 def _from_archive(team, user, upload: StagedUpload, source: str) -> tuple[Run, bool]:

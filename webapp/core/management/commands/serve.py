@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from webapp.core import embedded_broker
+from webapp.core import embedded_broker, leases
 
 STOP_GRACE_SECONDS = 10
 POLL_SECONDS = 0.5
@@ -131,11 +131,16 @@ class Command(BaseCommand):
     def _start(self, child: Child) -> None:
         if child.name == "worker" and self.embedded:
             # Serve's worker is the embedded broker's only consumer, so whatever is
-            # still unacknowledged belonged to a worker that died: hand it back now
-            # instead of after the visibility timeout.
+            # still unacknowledged, and every claim still held, belonged to a worker
+            # that died: hand them back now instead of after the visibility timeout
+            # and the lease.
             restored = embedded_broker.restore_unacked(settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
             if restored:
                 self._log(f"{restored} task(s) a stopped worker had taken were put back on their queues.")
+            released = {kind: count for kind, count in leases.release_orphaned_claims().items() if count}
+            if released:
+                held = ", ".join(f"{count} {kind}" for kind, count in released.items())
+                self._log(f"work a stopped worker held ({held}) is taken again now, not when its lease runs out.")
         child.start()
 
     def _ensure_broker(self, initial: bool = False) -> None:

@@ -12,6 +12,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
 from django.core.management.base import BaseCommand
 
+from webapp.runs.ingest import ingest_run
+from webapp.runs.models import RunSource, RunStatus
+from webapp.runs.services import UploadRejected, do_import_folder
 from webapp.teams.models import Membership, Role, Team
 
 DEMO_USERNAME = "demo"
@@ -57,10 +60,6 @@ def load_demo_data(team) -> list[str]:
     DEBRIEF_DEMO_RUNS_DIR) into the demo team and ingest them here and now, so
     they are ready on the first page load. Runs already there are skipped (same
     SHA-256)."""
-    from webapp.runs.ingest import ingest_run
-    from webapp.runs.models import RunSource, RunStatus
-    from webapp.runs.services import UploadRejected, do_import_folder
-
     folders = sorted(path for path in settings.DEBRIEF_DEMO_RUNS_DIR.glob("*/*/log_*") if path.is_dir())
     lines, added = [], 0
     for folder in folders:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from analysis.modelinfo import ModelInfo
-from webapp.conversations.models import UnsupportedCompaction
+from webapp.llm.models import UnsupportedCompaction
 
 # Providers add compaction to more models over time (it launched on one family):
 # a refusal is trusted for this long, then the endpoint is tried again.

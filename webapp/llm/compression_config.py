@@ -13,7 +13,8 @@ from analysis.llm.tokens import RequestTokenCounter
 from analysis.modelinfo import ModelInfo
 from analysis.registry import RegistryError
 from analysis.registry.errors import ConfigError
-from webapp.conversations.compaction_memory import DatabaseCompactionSupport
+from analysis.registry.providers import api_key_for
+from webapp.llm.compaction_memory import DatabaseCompactionSupport
 from webapp.llm.registry import get_registry
 
 WHOLE_BUDGET = 1.0
@@ -41,8 +42,6 @@ def threshold_fraction(strategy: Strategy) -> float:
 
 
 def compression_settings(strategy: Strategy, *, fallback_on_rate_limit: bool = False) -> CompressionSettings:
-    from webapp.analyses.pipeline import api_key_for  # the pipeline imports this module
-
     summariser = summariser_model()
     return CompressionSettings(
         strategy=strategy,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.checks import Error, register
 
-from webapp.conversations.compression_config import SummariserUnavailable, summariser_model
+from webapp.llm.compression_config import SummariserUnavailable, summariser_model
 
 
 @register()

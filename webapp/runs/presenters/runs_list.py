@@ -1,0 +1,167 @@
+"""The runs list (/runs/): the team's runs, filtered, sorted and paged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from webapp.runs.models import Run, RunStatus
+from webapp.runs.presenters.query_params import parse_date, parse_page
+
+PAGE_SIZE = 50
+# Counting every matching run would cost a full scan on big teams; past this the
+# list says "10,000+" and keeps paging.
+COUNT_CAP = 10_000
+# Longest search text and model name a filter keeps.
+MAX_SEARCH_CHARS = 200
+MAX_MODEL_CHARS = 255
+
+SORTS = {
+    "-created": ("-created_at",),
+    "-started": (F("started_at").desc(nulls_last=True), "-created_at"),
+    "started": (F("started_at").asc(nulls_last=True), "-created_at"),
+    "-cost": ("-cost_usd", "-created_at"),
+    "cost": ("cost_usd", "-created_at"),
+    "-duration": (F("duration_seconds").desc(nulls_last=True), "-created_at"),
+    "duration": (F("duration_seconds").asc(nulls_last=True), "-created_at"),
+}
+DEFAULT_SORT = "-created"
+# The columns the list shows; the summary JSON and the rest stay in the database.
+LIST_FIELDS = (
+    "id", "status", "error", "question", "original_name", "started_at", "created_at", "duration_seconds", "winner",
+    "agent_count", "models", "input_tokens", "output_tokens", "cost_usd",
+)
+# The sortable columns: sort key and header label.
+SORTABLE_COLUMNS = (("started", "Date"), ("duration", "Duration"), ("cost", "Cost"))
+
+
+@dataclass(frozen=True)
+class RunFilters:
+    q: str = ""
+    status: str = ""
+    model: str = ""
+    since: date | None = None
+    until: date | None = None
+    sort: str = DEFAULT_SORT
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, query) -> "RunFilters":
+        """Lenient on purpose: a hand-edited or stale URL shows a list, never an error."""
+        status = query.get("status", "")
+        sort = query.get("sort", DEFAULT_SORT)
+        return cls(
+            q=query.get("q", "").strip()[:MAX_SEARCH_CHARS],
+            status=status if status in RunStatus.values else "",
+            model=query.get("model", "").strip()[:MAX_MODEL_CHARS],
+            since=parse_date(query.get("since")),
+            until=parse_date(query.get("until")),
+            sort=sort if sort in SORTS else DEFAULT_SORT,
+            page=parse_page(query.get("page")),
+        )
+
+    def apply(self, runs: QuerySet) -> QuerySet:
+        if self.q:
+            runs = runs.filter(Q(question__icontains=self.q) | Q(original_name__icontains=self.q))
+        if self.status:
+            runs = runs.filter(status=self.status)
+        if self.model:
+            # `models` is comma-joined: match a whole name, not a substring of one.
+            m = self.model
+            runs = runs.filter(
+                Q(models=m) | Q(models__startswith=f"{m},") | Q(models__endswith=f",{m}") | Q(models__contains=f",{m},")
+            )
+        if self.since:
+            runs = runs.filter(started_at__gte=_day_start(self.since))
+        if self.until:
+            runs = runs.filter(started_at__lt=_day_start(self.until + timedelta(days=1)))
+        return runs.order_by(*SORTS[self.sort], "-pk")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.status or self.model or self.since or self.until)
+
+    def query(self, **changes) -> str:
+        """The query string of these filters with `changes`, defaults left out."""
+        values = {
+            "q": self.q, "status": self.status, "model": self.model,
+            "since": self.since.isoformat() if self.since else "", "until": self.until.isoformat() if self.until else "",
+            "sort": self.sort, "page": self.page,
+        } | changes
+        defaults = {"sort": DEFAULT_SORT, "page": 1}
+        return urlencode({key: value for key, value in values.items() if value and value != defaults.get(key)})
+
+
+@dataclass(frozen=True)
+class SortLink:
+    label: str
+    query: str
+    direction: str  # ascending | descending | "" (aria-sort)
+
+
+@dataclass(frozen=True)
+class RunListPage:
+    runs: list[Run]
+    filters: RunFilters
+    count: int
+    count_capped: bool
+    page: int
+    pages: int | None
+    previous_query: str | None
+    next_query: str | None
+    model_choices: list[str]
+    sort_links: dict[str, SortLink]
+    status_choices: list[tuple[str, str]] = field(default_factory=lambda: list(RunStatus.choices))
+
+
+def run_list(team, query) -> RunListPage:
+    filters = RunFilters.from_query(query)
+    matching = filters.apply(Run.objects.filter(team=team))
+    count = matching.order_by()[: COUNT_CAP + 1].count()
+    capped = count > COUNT_CAP
+    last_page = None if capped else max((count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(filters.page, last_page) if last_page else filters.page
+    start = (page - 1) * PAGE_SIZE
+    # One query for the page; PAGE_SIZE + 1 rows tell whether a next page exists.
+    rows = list(matching.only(*LIST_FIELDS)[start : start + PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    return RunListPage(
+        runs=rows[:PAGE_SIZE],
+        filters=filters,
+        count=min(count, COUNT_CAP),
+        count_capped=capped,
+        page=page,
+        pages=last_page,
+        previous_query=filters.query(page=page - 1) if page > 1 else None,
+        next_query=filters.query(page=page + 1) if has_next else None,
+        model_choices=model_choices(team),
+        sort_links=_sort_links(filters),
+    )
+
+
+def model_choices(team) -> list[str]:
+    # Distinct combinations are few even across thousands of runs.
+    combos = Run.objects.filter(team=team).exclude(models="").order_by().values_list("models", flat=True).distinct()
+    return sorted({name for combo in combos for name in combo.split(",") if name})
+
+
+def _sort_links(filters: RunFilters) -> dict[str, SortLink]:
+    """Column header links: a first click sorts descending, a second ascending."""
+    links = {}
+    for key, label in SORTABLE_COLUMNS:
+        if filters.sort == f"-{key}":
+            direction, next_sort = "descending", key
+        elif filters.sort == key:
+            direction, next_sort = "ascending", f"-{key}"
+        else:
+            direction, next_sort = "", f"-{key}"
+        links[key] = SortLink(label, filters.query(sort=next_sort, page=1), direction)
+    return links
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
