@@ -15,7 +15,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, Q
 from django.utils import timezone
 
 from analysis.analysis_input import AnalysisInput
@@ -30,61 +29,43 @@ from analysis.registry.providers import api_key_for
 from webapp.analyses.errors import Cancelled
 from webapp.analyses.markdown import render_markdown
 from webapp.analyses.models import MONEY_QUANTUM, Analysis, Stage, Status
+from webapp.core.leases import MAX_DELIVERIES, LeasedWork
+from webapp.core.task_options import call_timeout
 from webapp.llm.compression_config import compression_settings
 from webapp.llm.registry import get_registry
 from webapp.llm.services import digest_for_run
 
-# The hard time limit kills a task at most this long after its lease starts; the
-# margin covers the claim happening just after the task started, and clock skew.
-LEASE_MARGIN_SECONDS = 5
-# Claims of one analysis (worker crashes, hard time limits) before it is failed.
-MAX_DELIVERIES = 5
-# A call is cut off before the soft time limit, so the task can still record why.
-CALL_TIMEOUT_HEADROOM_SECONDS = 5
+
+
+WORK = LeasedWork(Analysis, waiting=Status.QUEUED, working=Status.RUNNING)
 
 
 def claim(analysis_id) -> Analysis | None:
-    """Take the row for this delivery with one conditional UPDATE: a queued
-    analysis, or a running one whose previous holder's lease has run out (it
-    crashed, or was killed by the hard time limit). None when someone else holds
-    it or it is finished."""
-    now = timezone.now()
-    lease = now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + LEASE_MARGIN_SECONDS)
-    lease_over = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
-    claimable = Q(status=Status.QUEUED) | (Q(status=Status.RUNNING) & lease_over)
-    taken = Analysis.objects.filter(claimable, pk=analysis_id).update(
-        status=Status.RUNNING, lease_expires_at=lease, deliveries=F("deliveries") + 1
-    )
-    if not taken:
+    """Take the row for this delivery: a queued analysis, or a running one whose
+    previous holder's lease has run out (it crashed, or was killed by the hard
+    time limit). None when someone else holds it or it is finished."""
+    if not WORK.claim(analysis_id):
         return None
     analysis = Analysis.objects.select_related("run").get(pk=analysis_id)
     if analysis.started_at is None:
-        analysis.started_at = now
+        analysis.started_at = timezone.now()
         analysis.save(update_fields=["started_at"])
     return analysis
 
 
 def lease_wait_seconds(analysis_id) -> float | None:
     """How long until a running analysis's lease runs out; None when it is not running."""
-    row = Analysis.objects.filter(pk=analysis_id, status=Status.RUNNING).values("lease_expires_at").first()
-    if row is None:
-        return None
-    expires = row["lease_expires_at"] or timezone.now()
-    return max(0.0, (expires - timezone.now()).total_seconds())
+    return WORK.wait_seconds(analysis_id)
 
 
 def stalled_ids(queued_for: timedelta) -> list:
-    now = timezone.now()
-    lost = Q(status=Status.QUEUED, created_at__lt=now - queued_for)
-    abandoned = Q(status=Status.RUNNING, lease_expires_at__lt=now)
-    return list(Analysis.objects.filter(lost | abandoned).values_list("pk", flat=True))
+    return WORK.stalled_ids(queued_for)
 
 
 def release_all_claims() -> int:
     """Expire the lease of every running analysis (their worker is gone: see
     webapp.core.leases); the next delivery or the sweeper takes them at once."""
-    expired = timezone.now() - timedelta(seconds=1)
-    return Analysis.objects.filter(status=Status.RUNNING, lease_expires_at__gt=expired).update(lease_expires_at=expired)
+    return WORK.release_all()
 
 
 def release(analysis: Analysis, detail: str) -> None:
@@ -183,10 +164,6 @@ def _report_from(analysis: Analysis, material: AnalysisInput, final_attempt: boo
         checkpoint=RowCheckpoint(analysis),
     )
     return outcome.raw_report
-
-
-def call_timeout() -> float:
-    return float(settings.CELERY_TASK_SOFT_TIME_LIMIT - CALL_TIMEOUT_HEADROOM_SECONDS)
 
 
 class RowCheckpoint:

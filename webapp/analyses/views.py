@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from webapp.analyses import services
+from webapp.analyses.access import analysis_for_member
 from webapp.analyses.budget import budget_state
 from webapp.analyses.compare import match_findings
 from webapp.analyses.errors import AnalysisRefused
@@ -34,10 +35,6 @@ SEVERITIES = ("critical", "warning", "info")
 SHARE_EXPIRY_CHOICES = ((None, "never"), (1, "1 day"), (7, "7 days"), (30, "30 days"))
 # The stages a running analysis moves through, in order, for the progress list.
 STAGES = [stage for stage in Stage if stage != Stage.QUEUED]
-
-
-def analysis_for_member(request, pk) -> Analysis:
-    return get_for_member(Analysis.objects.select_related("run", "created_by"), request.user, pk=pk)
 
 
 @login_required

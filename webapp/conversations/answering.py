@@ -10,9 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from analysis.followup import ask
@@ -23,44 +21,37 @@ from analysis.registry import OFFLINE_MODEL_NAME, RegistryError
 from analysis.registry.providers import api_key_for
 from webapp.analyses.markdown import render_markdown
 from webapp.analyses.models import MONEY_QUANTUM
-from webapp.analyses.pipeline import LEASE_MARGIN_SECONDS, MAX_DELIVERIES, call_timeout
-from webapp.llm.compaction_memory import DatabaseCompactionSupport
-from webapp.llm.compression_config import summariser_model
 from webapp.conversations.models import Message, MessageStatus, Role
 from webapp.conversations.offline import offline_answer
+from webapp.core.leases import MAX_DELIVERIES, LeasedWork
+from webapp.core.task_options import call_timeout
+from webapp.llm.compaction_memory import DatabaseCompactionSupport
+from webapp.llm.compression_config import summariser_model
 from webapp.llm.registry import get_registry
 from webapp.llm.services import RunNotReady, digest_for_run
 
 CANNOT_ANSWER_ERRORS = (PermanentLLMError, DoesNotFit, RegistryError, RunNotReady)
 
 
+WORK = LeasedWork(Message, waiting=MessageStatus.QUEUED, working=MessageStatus.ANSWERING, scope={"role": Role.ASSISTANT})
+
+
 def claim(message_id) -> Message | None:
-    """Take a queued answer, or one whose previous holder's lease ran out, with one
-    conditional UPDATE; None when another delivery holds it or it is finished."""
-    now = timezone.now()
-    lease = now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + LEASE_MARGIN_SECONDS)
-    lease_over = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
-    claimable = Q(status=MessageStatus.QUEUED) | (Q(status=MessageStatus.ANSWERING) & lease_over)
-    taken = Message.objects.filter(claimable, pk=message_id, role=Role.ASSISTANT).update(
-        status=MessageStatus.ANSWERING, lease_expires_at=lease, deliveries=F("deliveries") + 1
-    )
-    if not taken:
+    """Take a queued answer, or one whose previous holder's lease ran out; None
+    when another delivery holds it or it is finished."""
+    if not WORK.claim(message_id):
         return None
     return Message.objects.select_related("conversation__analysis__run", "in_reply_to").get(pk=message_id)
 
 
 def stalled_ids(queued_for: timedelta) -> list[int]:
-    now = timezone.now()
-    lost = Q(status=MessageStatus.QUEUED, created_at__lt=now - queued_for)
-    abandoned = Q(status=MessageStatus.ANSWERING, lease_expires_at__lt=now)
-    return list(Message.objects.filter(lost | abandoned, role=Role.ASSISTANT).values_list("pk", flat=True))
+    return WORK.stalled_ids(queued_for)
 
 
 def release_all_claims() -> int:
     """Expire the lease of every answer being written (their worker is gone: see
     webapp.core.leases)."""
-    expired = timezone.now() - timedelta(seconds=1)
-    return Message.objects.filter(status=MessageStatus.ANSWERING, lease_expires_at__gt=expired).update(lease_expires_at=expired)
+    return WORK.release_all()
 
 
 def release(message: Message, detail: str) -> None:

@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
+from webapp.analyses.access import analysis_for_member
 from webapp.analyses.models import Analysis
-from webapp.analyses.views import analysis_for_member
 from webapp.conversations import services
 from webapp.teams.access import membership_for
 

@@ -9,6 +9,13 @@ from django.conf import settings
 # Backoff when the provider gives no Retry-After: 5, 10, 20, 40, 80 s, at most 120.
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_CAP_SECONDS = 120
+# A call is cut off before the soft time limit, so the task can still record why.
+CALL_TIMEOUT_HEADROOM_SECONDS = 5
+
+
+def call_timeout() -> float:
+    """How long one provider call may take inside a long task."""
+    return float(settings.CELERY_TASK_SOFT_TIME_LIMIT - CALL_TIMEOUT_HEADROOM_SECONDS)
 
 
 def long_task(*, max_retries: int):
