@@ -10,5 +10,8 @@ Setting them here, before any submodule can import litellm, keeps every process
 import os
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# Its Anthropic beta-headers config, otherwise fetched from GitHub (5 s time-out) on
+# the first Anthropic call.
+os.environ.setdefault("LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS", "True")
 os.environ.setdefault("LITELLM_MODE", "PRODUCTION")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -12,7 +12,7 @@ import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass
 
-from analysis.digest_facts import RunFacts
+from analysis.digest.facts import RunFacts
 
 # MassGen's own red flags for enforcement (re-prompting an agent that broke the
 # workflow): two or more retries in one round, more than 5,000 characters lost.

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from analysis.digest import build_digest
-from analysis.digest_facts import EnforcementRoundFacts, ReliabilityFacts, run_facts
+from analysis.digest.facts import EnforcementRoundFacts, ReliabilityFacts, run_facts
 from analysis.massgen import read_session
 from analysis.offline import (
     BUFFER_CHARS_LOST_RED_FLAG,

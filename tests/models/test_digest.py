@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from analysis.digest import build_digest, digest_tokens, key_fact_coverage, key_facts
-from analysis.digest_text import one_line
+from analysis.digest.text import one_line
 from analysis.massgen import read_session
 from analysis.massgen.summary import summarize
 from tests.samples import HTTP_ERRORS, SAMPLE_SESSIONS, SPLIT_VOTE, sample_id

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from analysis.pricing import estimate
 from analysis.registry import estimate_to_dict
-from analysis.registry_cli import render_estimate, render_models_table
+from analysis.registry.cli import render_estimate, render_models_table
 from tests.registry.conftest import build
 
 

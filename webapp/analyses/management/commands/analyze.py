@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from analysis.registry import DEFAULT_MODEL_ENV, RegistryError
-from analysis.registry_cli import render_estimate
+from analysis.registry.cli import render_estimate
 from webapp.llm.compression_preview import expected_total_usd
 from webapp.llm.registry import get_registry
 from webapp.llm.services import (

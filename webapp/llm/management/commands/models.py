@@ -7,7 +7,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from analysis.registry import RegistryError
-from analysis.registry_cli import render_models_table
+from analysis.registry.cli import render_models_table
 from webapp.llm.services import list_models
 
 

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from analysis.analysis_input import AnalysisInput, RawPart
-from analysis.digest_facts import RunFacts, run_facts, select_attempt
-from analysis.digest_raw import raw_parts
-from analysis.digest_text import one_line, render_facts, totals_phrases, vote_arrow
+from analysis.digest.facts import RunFacts, run_facts, select_attempt
+from analysis.digest.raw import raw_parts
+from analysis.digest.text import one_line, render_facts, totals_phrases, vote_arrow
 from analysis.massgen.model import Session
 from analysis.offline import find, findings_as_facts
 from analysis.scrub import scrub_text

@@ -5,8 +5,8 @@ tool calls. Compression shrinks from the end, so what is last goes first."""
 from __future__ import annotations
 
 from analysis.analysis_input import RawPart
-from analysis.digest_excerpts import error_excerpts
-from analysis.digest_facts import RunFacts
+from analysis.digest.excerpts import error_excerpts
+from analysis.digest.facts import RunFacts
 from analysis.massgen.model import Attempt, Session
 
 

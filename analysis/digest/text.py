@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from analysis.digest_facts import RunFacts
+from analysis.digest.facts import RunFacts
 
 NONE = "none"
 # One-line views of long texts (failed tool errors) stop here; the raw material

@@ -2,7 +2,7 @@
 says, in a form code can compute findings from (the offline analyzer does).
 
 Built from the reader's `Attempt` only: no file is read here except the agents'
-traces for failed tool calls, which `digest_traces` parses."""
+traces for failed tool calls, which `traces` parses."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from analysis.digest_traces import FailedToolCall, failed_tool_calls
+from analysis.digest.traces import FailedToolCall, failed_tool_calls
 from analysis.massgen.model import Agent, Attempt, Session, Turn
 
 # Timeline kinds worth a line of their own; answers, votes, errors and timeouts
