@@ -4,6 +4,7 @@ this folder, not the repository, is on sys.path until `configure_django`."""
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -26,3 +27,10 @@ def configure_django(data_dir: Path, extra_env: dict[str, str] | None = None) ->
     import django
 
     django.setup()
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on right now, for a server the bench starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

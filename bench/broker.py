@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import redis  # noqa: E402
 from kombu import Connection, Exchange, Queue  # noqa: E402
 
+from _common import free_port  # noqa: E402
 from webapp.core import embedded_broker  # noqa: E402
 
 PAYLOAD = {"task": "webapp.analyses.tasks.run_analysis", "args": ["6f1c0000-0000-0000-0000-000000000000"], "pad": "x" * 900}
@@ -121,7 +122,7 @@ def worker_restart_seconds(work: Path, rounds: int) -> list[float]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DEBRIEF_BROKER_DIR")}
     env |= {"DEBRIEF_DATA_DIR": str(data), "LOG_LEVEL": "WARNING"}
     subprocess.run([sys.executable, "-m", "webapp.cli", "migrate", "--noinput"], env=env, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     serve = subprocess.Popen(
         [sys.executable, "-m", "webapp.cli", "serve", "--port", str(port), "--concurrency", "1"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
@@ -163,13 +164,6 @@ def _wait(condition, timeout: float) -> None:
         time.sleep(0.05)
     raise SystemExit("timed out")
 
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def main() -> None:

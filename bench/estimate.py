@@ -35,7 +35,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
-from _common import ROOT, configure_django
+from _common import ROOT, configure_django, free_port
 
 SAMPLES = ROOT / "tests/fixtures/massgen-runs"
 SCALED_SAMPLE = next((SAMPLES / "massgen-0.1.97/postgres-sqlite-2agents-long-answer").glob("log_*[0-9]"))
@@ -162,12 +162,6 @@ def saved_run(folder: Path, storage: Path) -> tuple[object, str]:
     client = Client()
     client.force_login(user)  # a database session, which the server process reads
     return run, f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_listening(server: subprocess.Popen, port: int, log: Path) -> None:

@@ -38,6 +38,7 @@ class Served:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "serve.log"
         self.process: subprocess.Popen | None = None
+        self.prepared = False
 
     def debrief(self, *args: str) -> str:
         result = subprocess.run(
@@ -46,9 +47,16 @@ class Served:
         assert result.returncode == 0, f"debrief {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
         return result.stdout
 
+    def prepare(self) -> "Served":
+        """The data folder and its migrated database, once."""
+        if not self.prepared:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.debrief("migrate", "--noinput")
+            self.prepared = True
+        return self
+
     def start(self, concurrency: int = 2) -> "Served":
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.debrief("migrate", "--noinput")
+        self.prepare()
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "webapp.cli", "serve", "--port", str(self.port), "--concurrency", str(concurrency)],

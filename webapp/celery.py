@@ -1,4 +1,5 @@
 import os
+import time
 
 from celery import Celery, bootsteps
 from celery.signals import before_task_publish
@@ -10,17 +11,26 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+# A publishing process checks the embedded broker at most this often; in between,
+# `debrief serve` restarts a broker that dies, and kombu retries the publish.
+BROKER_CHECK_INTERVAL_SECONDS = 10
+_broker_checked_at: float | None = None
+
+
 @before_task_publish.connect
 def _start_embedded_broker(**kwargs) -> None:
     """A CLI command may queue a task while nothing serves: start the embedded
-    broker so the message is kept (in its append-only file) for the next worker.
-    One ping on a unix socket when it is up already."""
+    broker so the message is kept (in its append-only file) for the next worker."""
+    global _broker_checked_at
     from django.conf import settings
 
-    if settings.EMBEDDED_BROKER:
-        from webapp.core.embedded_broker import ensure_running
+    now = time.monotonic()
+    if not settings.EMBEDDED_BROKER or (_broker_checked_at is not None and now - _broker_checked_at < BROKER_CHECK_INTERVAL_SECONDS):
+        return
+    from webapp.core.embedded_broker import ensure_running
 
-        ensure_running(settings.BROKER_DIR)
+    ensure_running(settings.BROKER_DIR)
+    _broker_checked_at = now
 
 
 class HeartbeatStep(bootsteps.StartStopStep):

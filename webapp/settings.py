@@ -189,9 +189,8 @@ CELERY_TASK_ROUTES = {
     "webapp.analyses.tasks.*": {"queue": "analysis"},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {"task": "webapp.core.tasks.record_heartbeat", "schedule": 60.0},
-}
+# Workers record their heartbeat themselves (webapp/core/heartbeat.py), not through beat.
+CELERY_BEAT_SCHEDULE = {}
 
 # --- Security ----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

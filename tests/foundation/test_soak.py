@@ -17,7 +17,7 @@ from tests.serving import Served, multipart
 pytestmark = [pytest.mark.soak, pytest.mark.services]
 
 UPLOADS = 70
-ANALYSES_PER_RUN = 2  # 70 ingests + 140 analyses + the beat imports and heartbeats: over 200 tasks
+ANALYSES_PER_RUN = 2  # 70 ingests + 140 analyses + the beat imports and sweeps: over 200 tasks
 FINISH_TIMEOUT_SECONDS = 300
 
 
@@ -46,8 +46,7 @@ def test_hundreds_of_tasks_finish_exactly_once_when_the_worker_is_killed_halfway
         DEBRIEF_INGEST_TIME_LIMIT="15",
         DEBRIEF_API_RATE_LIMIT="100000",
     )
-    served.data_dir.mkdir(parents=True)
-    served.debrief("migrate", "--noinput")
+    served.prepare()
     served.debrief("createuser", "soaker", "--team", "soak", "--role", "owner", "--password", "soak-soak-soak-1")
     token = served.debrief("tokens", "create", "--team", "soak", "--scope", "full").strip()
     served.start()

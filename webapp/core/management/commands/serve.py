@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -37,7 +37,7 @@ class Child:
     started_at: float = 0.0
     fast_crashes: int = 0
     restart_at: float | None = None
-    restarts: int = field(default=0)
+    restarts: int = 0
 
     def start(self) -> None:
         # Its own session: Ctrl-C reaches only `serve`, which stops the children in
