@@ -2,6 +2,7 @@
 again while the rest keeps serving; only a stop signal or a child that keeps
 crashing at start ends it."""
 
+import os
 import signal
 import sys
 import time
@@ -45,12 +46,13 @@ def test_a_killed_web_server_is_replaced(served):
 def test_a_killed_broker_is_started_again_with_its_queue(served):
     folder = served.data_dir / "broker"
     pid = embedded_broker.server_pid(folder)
-    import os
+    starts = served.output().count("embedded broker started on")
 
     os.kill(pid, signal.SIGKILL)
     served.wait_until(lambda: embedded_broker.ping(folder) and embedded_broker.server_pid(folder) != pid, 30, "the broker to be back")
     served.wait_until(lambda: served.health().get("broker") == "ok", 30, "healthz to see the broker")
-    assert "the embedded broker had stopped; started it again" in served.output()
+    # Whoever notices first starts it: serve's supervisor, or a process about to publish (beat).
+    assert served.output().count("embedded broker started on") == starts + 1
 
 
 def test_a_stop_signal_ends_everything_including_the_broker(tmp_path):
