@@ -51,7 +51,10 @@ def test_a_killed_broker_is_started_again_with_its_queue(served):
     os.kill(pid, signal.SIGKILL)
     served.wait_until(lambda: embedded_broker.ping(folder) and embedded_broker.server_pid(folder) != pid, 30, "the broker to be back")
     served.wait_until(lambda: served.health().get("broker") == "ok", 30, "healthz to see the broker")
-    # Whoever notices first starts it: serve's supervisor, or a process about to publish (beat).
+    # Whoever notices first starts it (serve's supervisor, or a process about to publish: beat),
+    # and logs it just after the server answers, so the line may trail the test's own ping.
+    restarted = lambda: served.output().count("embedded broker started on") > starts  # noqa: E731
+    served.wait_until(restarted, 10, "the restart to be logged")
     assert served.output().count("embedded broker started on") == starts + 1
 
 
