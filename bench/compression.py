@@ -39,12 +39,13 @@ from estimate import SAMPLES, count_tokens
 
 sys.path.insert(0, str(ROOT))
 
-from analysis.analyzer import analyze  # noqa: E402
+from analysis.engine.analyzer import analyze  # noqa: E402
 from analysis.compression import CompressionSettings, InMemoryCompactionSupport  # noqa: E402
 from analysis.digest import build_digest, key_fact_coverage, key_facts  # noqa: E402
+from analysis.offline.checks import digest_findings
 from analysis.llm.tokens import item_text  # noqa: E402
 from analysis.massgen import read_session  # noqa: E402
-from analysis.modelinfo import ModelInfo  # noqa: E402
+from analysis.llm.modelinfo import ModelInfo  # noqa: E402
 from tests.fakeopenai import FakeOpenAI  # noqa: E402
 
 STRATEGIES = ("none", "native", "summarize")
@@ -77,7 +78,7 @@ def scaled_run(sample: Path, dest: Path, raw_tokens: int) -> Path:
     attempt = read_session(folder).turns[0].accepted_attempt
     refs = [attempt.final_answer, *(answer.text for answer in attempt.answers)]
     paths = [folder / ref.path for ref in refs if ref is not None]
-    parts = {part.key: count_tokens(part.text) for part in build_digest(read_session(folder)).input.raw}
+    parts = {part.key: count_tokens(part.text) for part in build_digest(read_session(folder), findings=digest_findings).input.raw}
     answers = sum(tokens for key, tokens in parts.items() if key == "final_answer" or key.startswith("answer:"))
     factor = max(1, math.ceil((raw_tokens - sum(parts.values()) + answers) / answers))
     for path in paths:
@@ -141,7 +142,7 @@ def bench_sample(sample: Path, raw_tokens: int, window: int) -> list[Figures]:
     data_dir = Path(tempfile.mkdtemp(prefix="debrief-bench-compression-"))
     try:
         session = read_session(scaled_run(sample, data_dir, raw_tokens))
-        analysis_input, facts = build_digest(session).input, key_facts(session)
+        analysis_input, facts = build_digest(session, findings=digest_findings).input, key_facts(session)
         rows = [run_strategy(name, strategy, analysis_input, facts, window) for strategy in STRATEGIES]
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -71,7 +71,7 @@ def configure(data_dir: Path) -> None:
 
 
 def count_tokens(text: str) -> int:
-    from analysis.litellm_env import get_litellm
+    from analysis.llm.litellm_env import get_litellm
 
     return get_litellm().token_counter(model=COUNTING_TOKENIZER, text=text) if text else 0
 
@@ -121,7 +121,7 @@ def preview_ms(run, model: str) -> tuple[float, object]:
 def bench_previews(folder: Path, storage: Path) -> dict:
     from django.core.cache import cache
 
-    from analysis.litellm_env import get_litellm
+    from analysis.llm.litellm_env import get_litellm
     from webapp.runs.models import Run, RunStatus
 
     get_litellm()  # its import is paid at a server's start (see webapp/wsgi.py); fresh_start_previews measures that
@@ -221,10 +221,11 @@ def fresh_start_previews(run, cookie: str, data_dir: Path) -> dict:
 
 def digest_figures(folder: Path) -> dict:
     from analysis.digest import build_digest, key_fact_coverage, key_facts
+    from analysis.offline.checks import digest_findings
     from analysis.massgen import read_session
 
     session = read_session(folder)
-    digest = build_digest(session)
+    digest = build_digest(session, findings=digest_findings)
     raw = run_tokens(folder)
     facts = count_tokens(digest.input.facts)
     return {"raw": raw, "facts": facts, "share": facts / raw, "key_facts": key_fact_coverage(key_facts(session), digest.input.facts)}

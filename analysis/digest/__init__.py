@@ -16,13 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from analysis.analysis_input import AnalysisInput, RawPart
+from analysis.report.input import AnalysisInput, RawPart
 from analysis.digest.facts import RunFacts, run_facts, select_attempt
 from analysis.digest.raw import raw_parts
 from analysis.digest.text import one_line, render_facts, totals_phrases, vote_arrow
 from analysis.massgen.model import Session
-from analysis.offline import find, findings_as_facts
-from analysis.scrub import scrub_text
+from analysis.redaction.scrub import scrub_text
 
 RUN_TITLE_CHARS = 120
 # Bump whenever the digest's text changes for the same run: token counts are
@@ -46,14 +45,21 @@ class DigestTokens:
         return sum(tokens for _, tokens in self.raw)
 
 
-def build_digest(session: Session, turn: int | None = None, attempt: int | None = None) -> Digest:
+# The rule-based findings appended to the facts, as text. Passed in (normally
+# `analysis.offline.checks.digest_findings`) so the digest does not depend on an analyzer.
+Findings = Callable[[RunFacts], str]
+
+
+def build_digest(
+    session: Session, turn: int | None = None, attempt: int | None = None, *, findings: Findings
+) -> Digest:
     _, chosen = select_attempt(session, turn, attempt)
     facts = run_facts(session, turn, attempt)
     # The reader scrubs what it hands out; scrubbing again here keeps the promise
     # for the log excerpts this module reads itself, and for any future source.
     parts = tuple(RawPart(part.key, part.title, scrub_text(part.text)) for part in raw_parts(session, chosen, facts))
     title = one_line(facts.question or "")[:RUN_TITLE_CHARS] or facts.session_id
-    text = f"{render_facts(facts)}\n{findings_as_facts(find(facts))}\n"
+    text = f"{render_facts(facts)}\n{findings(facts)}\n"
     return Digest(facts, AnalysisInput(run_title=scrub_text(title), facts=scrub_text(text), raw=parts))
 
 

@@ -4,7 +4,7 @@ tool calls. Compression shrinks from the end, so what is last goes first."""
 
 from __future__ import annotations
 
-from analysis.analysis_input import RawPart
+from analysis.report.input import RawPart
 from analysis.digest.excerpts import error_excerpts
 from analysis.digest.facts import RunFacts
 from analysis.massgen.model import Attempt, Session

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 
 # Room kept for the answer (report and reasoning), capped by the model's own maximum
 # and by a share of the window: some models list a maximum output as large as their

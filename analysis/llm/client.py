@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.litellm_env import get_litellm
+from analysis.llm.litellm_env import get_litellm
 from analysis.llm.errors import classify
 from analysis.llm.usage import Usage, cost_usd
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 
 NO_RETRIES = {"num_retries": 0, "max_retries": 0}
 

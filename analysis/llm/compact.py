@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.litellm_env import get_litellm
+from analysis.llm.litellm_env import get_litellm
 from analysis.llm.errors import (
     CompactionUnsupported,
     ContextLengthExceeded,
@@ -21,8 +21,7 @@ from analysis.llm.errors import (
     classify,
 )
 from analysis.llm.usage import Usage, cost_usd
-from analysis.modelinfo import ModelInfo
-from analysis.registry.providers import KEYLESS_PLACEHOLDER
+from analysis.llm.modelinfo import KEYLESS_PLACEHOLDER, ModelInfo
 
 COMPACTING_PROVIDERS = frozenset({"openai"})  # OpenAI itself and OpenAI-compatible api_bases
 UNSUPPORTED_STATUSES = frozenset({400, 404})

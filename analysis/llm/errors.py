@@ -11,7 +11,7 @@ import email.utils
 import time
 from collections.abc import Mapping
 
-from analysis.litellm_env import get_litellm
+from analysis.llm.litellm_env import get_litellm
 
 RATE_LIMITED = 429
 PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 409, 413, 422})

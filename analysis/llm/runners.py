@@ -13,7 +13,7 @@ from analysis.llm.client import call_model
 from analysis.llm.compact import compact
 from analysis.llm.tokens import RequestTokenCounter, count_input_tokens
 from analysis.llm.usage import Usage, cost_usd
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 
 # Planning assumptions: what a preview cannot know before the calls are made.
 COMPACTION_OUTPUT_RATIO = 0.05  # compacted window / compacted input

@@ -1,6 +1,6 @@
 """Client-side token counts of a request, the way the provider bills it: the
 instructions as a system message, then every input item. Used to decide whether a
-run fits and to price it before it runs. Counting goes through analysis.tokens, so
+run fits and to price it before it runs. Counting goes through analysis.llm.token_counter, so
 the many re-counts of the same request while packing chunks hit its cache."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from analysis.modelinfo import ModelInfo
-from analysis.tokens import TokenCounter
+from analysis.llm.modelinfo import ModelInfo
+from analysis.llm.token_counter import TokenCounter
 
 # A compaction item's encrypted content is several times longer than the tokens it
 # costs; when we did not see the compaction's usage, this errs on the large side.

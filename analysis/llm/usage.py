@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from analysis import pricing
-from analysis.modelinfo import ModelInfo
+from analysis.llm import pricing
+from analysis.llm.modelinfo import ModelInfo
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Usage:
 
 
 def cost_usd(model: ModelInfo, usage: Usage) -> float:
-    """The provider's counts at our prices (analysis.pricing, which bills as litellm
+    """The provider's counts at our prices (analysis.llm.pricing, which bills as litellm
     does: cached input at the cached price). Reasoning tokens are inside output_tokens."""
     input_usd, output_usd = pricing.cost_usd(model, usage.input_tokens, usage.output_tokens, usage.cached_input_tokens)
     return input_usd + output_usd

@@ -31,7 +31,7 @@ from analysis.massgen.attempt_votes import find_final_answer, find_winner, read_
 from analysis.massgen.metrics import MetricsFile
 from analysis.massgen.model import MAX_DETAILS_CHARS, Attempt, RunFiles, TextRef
 from analysis.massgen.status import StatusFile
-from analysis.scrub import scrub_excerpt, scrub_text
+from analysis.redaction.scrub import scrub_excerpt, scrub_text
 
 __all__ = ["ROUND_OUTCOMES", "read_attempt"]
 

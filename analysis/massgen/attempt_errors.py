@@ -9,7 +9,7 @@ from analysis.massgen.merge import merge_errors
 from analysis.massgen.model import MAX_DETAILS_CHARS, RunError
 from analysis.massgen.status import AgentStatus, StatusFile
 from analysis.massgen.streamlog import StreamLog
-from analysis.scrub import scrub_excerpt
+from analysis.redaction.scrub import scrub_excerpt
 
 # Enforcement reasons that are API failures, reported as errors too.
 API_FAILURES = frozenset({"api_error", "fatal_api_error", "mcp_disconnected"})

@@ -16,7 +16,7 @@ from analysis.massgen.model import MAX_REASON_CHARS, Answer, TextRef, Vote
 from analysis.massgen.snapshots import MappedSnapshot, SnapshotScan, VoteRecord, read_vote
 from analysis.massgen.status import StatusFile
 from analysis.massgen.streamlog import StreamLog
-from analysis.scrub import scrub_excerpt
+from analysis.redaction.scrub import scrub_excerpt
 
 
 def read_answers_and_votes(attempt: AttemptFiles, sources: AttemptSources, order: list[str]) -> tuple[list[Answer], list[Vote]]:

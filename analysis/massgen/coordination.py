@@ -14,7 +14,7 @@ from analysis.massgen.errors import RunFormatError
 from analysis.massgen.figures import as_dict, as_int, as_list, as_str
 from analysis.massgen.jsonstream import iter_json_stream
 from analysis.massgen.model import MAX_DETAILS_CHARS, MAX_REASON_CHARS, Answer, RunError, TimelineEvent, Vote
-from analysis.scrub import scrub_excerpt
+from analysis.redaction.scrub import scrub_excerpt
 
 # The timeline keeps coordination-level events only, and at most this many.
 MAX_TIMELINE_EVENTS = 10_000

@@ -18,7 +18,7 @@ from analysis.massgen.figures import as_dict, as_float, as_str
 from analysis.massgen.lines import LineReader
 from analysis.massgen.model import MAX_DETAILS_CHARS, MAX_REASON_CHARS, Answer, RunError, TimelineEvent, Vote
 from analysis.massgen.streamlog import StreamLog
-from analysis.scrub import scrub_excerpt
+from analysis.redaction.scrub import scrub_excerpt
 
 # High-volume or uninformative event types, counted but not decoded. Any type
 # not listed here is decoded, so new MassGen event types are never missed.

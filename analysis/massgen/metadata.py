@@ -13,7 +13,7 @@ import yaml
 
 from analysis.massgen.clock import parse_local_iso
 from analysis.massgen.errors import RunFormatError
-from analysis.scrub import scrub
+from analysis.redaction.scrub import scrub
 
 # Real files are a few kilobytes; the pure-Python parser needs ~2 s per MiB.
 MAX_METADATA_BYTES = 1024 * 1024

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from analysis.massgen.errors import RunFormatError
-from analysis.scrub import scrub_text
+from analysis.redaction.scrub import scrub_text
 
 _READ_CHUNK = 1 << 20
 # Short texts the model holds inline (event details, error messages, vote

@@ -17,7 +17,7 @@ from analysis.massgen.clock import RunClock, as_epoch, parse_folder_time
 from analysis.massgen.figures import as_dict, as_int, as_str
 from analysis.massgen.jsondoc import load_json_object
 from analysis.massgen.model import MAX_REASON_CHARS, RunFiles, TextRef, Vote
-from analysis.scrub import scrub_excerpt
+from analysis.redaction.scrub import scrub_excerpt
 
 # Folders of an attempt that are never an agent's snapshots.
 RESERVED_FOLDERS = frozenset({"agent_outputs", "final", "compression_debug", "subagents", "workspace", "workspaces"})

@@ -24,7 +24,7 @@ from analysis.massgen.figures import (
 )
 from analysis.massgen.jsondoc import load_json_object
 from analysis.massgen.model import MAX_DETAILS_CHARS, EnforcementAttempt, Reliability
-from analysis.scrub import scrub_excerpt
+from analysis.redaction.scrub import scrub_excerpt
 
 
 @dataclass(frozen=True, slots=True)

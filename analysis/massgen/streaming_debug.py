@@ -16,7 +16,7 @@ from analysis.massgen.clock import RunClock
 from analysis.massgen.lines import LineReader
 from analysis.massgen.model import MAX_DETAILS_CHARS, RunError, TimelineEvent
 from analysis.massgen.streamlog import StreamLog
-from analysis.scrub import scrub_excerpt
+from analysis.redaction.scrub import scrub_excerpt
 
 _LINE = re.compile(rb"^(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))? \| ")
 _TYPE = re.compile(rb"StreamChunk\(type='([A-Za-z_]{1,64})'")

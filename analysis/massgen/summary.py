@@ -10,7 +10,7 @@ from typing import Any
 
 from analysis.massgen.merge import time_key
 from analysis.massgen.model import Agent, Attempt, Session
-from analysis.scrub import scrub
+from analysis.redaction.scrub import scrub
 
 FORMAT_VERSION = 1
 # Costs are sums of floats in some fallbacks; this many decimals keeps them

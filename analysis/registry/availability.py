@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 from analysis.registry.providers import provider_spec
 
 OFFLINE_PROVIDER = "debrief"

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from analysis.modelinfo import Api, ModelInfo
-from analysis.pricing import PER_MILLION_TOKENS
+from analysis.llm.modelinfo import Api, ModelInfo
+from analysis.llm.pricing import PER_MILLION_TOKENS
 from analysis.registry.errors import ModelsFileError
 
 DEFAULT_CUSTOM_PROVIDER = "custom"

@@ -1,7 +1,7 @@
 """Every chat model in litellm's bundled price map, as ModelInfo.
 
 Prices are kept as litellm's own per-token floats, long-context tiers included, so
-that `analysis.pricing` reproduces `litellm.cost_per_token` exactly. Entries that
+that `analysis.llm.pricing` reproduces `litellm.cost_per_token` exactly. Entries that
 cannot be priced per token or have no known context window are left out: an
 estimate for them would be a guess."""
 
@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from analysis.litellm_env import bundled_price_map
-from analysis.modelinfo import ModelInfo, PriceTier
+from analysis.llm.litellm_env import bundled_price_map
+from analysis.llm.modelinfo import ModelInfo, PriceTier
 from analysis.registry.providers import EXCLUDED_PROVIDERS, provider_spec
 
 CHAT_MODES = frozenset({"chat", "responses"})

@@ -3,7 +3,7 @@ It is the default when no provider is configured, so Debrief works out of the bo
 
 from __future__ import annotations
 
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 from analysis.registry.availability import OFFLINE_PROVIDER
 from analysis.registry.config import FALLBACK_TOKENIZER
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from analysis.modelinfo import Api, ModelInfo
+from analysis.llm.modelinfo import KEYLESS_PLACEHOLDER, Api, ModelInfo
 
 # "openai": GET {base}/models with a bearer key; "anthropic": GET {base}/v1/models with x-api-key.
 DiscoveryProtocol = Literal["openai", "anthropic"]
@@ -131,9 +131,6 @@ def provider_spec(provider: str) -> ProviderSpec:
     return PROVIDERS.get(provider) or _keyed(provider)
 
 
-# What a keyless local server (a custom model with no api_key_env) is sent: it
-# ignores the key, but the OpenAI client refuses to start without one.
-KEYLESS_PLACEHOLDER = "no-key"
 
 
 def api_key_for(model: ModelInfo, environ: Mapping[str, str] = os.environ) -> str | None:

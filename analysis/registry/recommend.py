@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from analysis.modelinfo import ModelInfo
-from analysis.pricing import Estimate, estimate
+from analysis.llm.modelinfo import ModelInfo
+from analysis.llm.pricing import Estimate, estimate
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from analysis.modelinfo import ModelInfo
-from analysis.pricing import Estimate
+from analysis.llm.modelinfo import ModelInfo
+from analysis.llm.pricing import Estimate
 from analysis.registry.availability import Availability, credential_availability
 from analysis.registry.config import DEFAULT_MODEL_ENV, RegistryConfig
 from analysis.registry.custom_models import load_custom_models

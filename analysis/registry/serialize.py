@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from analysis.modelinfo import ModelInfo
-from analysis.pricing import PER_MILLION_TOKENS, Estimate
+from analysis.llm.modelinfo import ModelInfo
+from analysis.llm.pricing import PER_MILLION_TOKENS, Estimate
 from analysis.registry.availability import Availability
 from analysis.registry.recommend import Recommendation
 

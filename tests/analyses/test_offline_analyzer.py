@@ -7,9 +7,11 @@ from dataclasses import replace
 import pytest
 
 from analysis.digest import build_digest
+
+from analysis.offline.checks import digest_findings
 from analysis.digest.facts import EnforcementRoundFacts, ReliabilityFacts, run_facts
 from analysis.massgen import read_session
-from analysis.offline import (
+from analysis.offline.checks import (
     BUFFER_CHARS_LOST_RED_FLAG,
     COST_OUTLIER_RATIO,
     ENFORCEMENT_RETRIES_RED_FLAG,
@@ -131,6 +133,6 @@ def test_a_timed_out_run_fails():
 
 
 def test_the_digest_sent_to_models_carries_the_offline_findings():
-    digest = build_digest(read_session(HTTP_ERRORS))
+    digest = build_digest(read_session(HTTP_ERRORS), findings=digest_findings)
     assert "agent_c was re-prompted 2 times in round 0" in digest.input.facts
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from analysis.followup import DIGEST_HEADING
+from analysis.engine.followup import DIGEST_HEADING
 from tests.analyses.support import assert_inert, work
 from tests.compression.conftest import (
     CHAT_MODEL,

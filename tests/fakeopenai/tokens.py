@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from analysis.litellm_env import get_litellm
+from analysis.llm.litellm_env import get_litellm
 from tests.fakeopenai import compaction
 
 

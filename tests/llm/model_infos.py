@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 
 TINY_CONTEXT_WINDOW = 6_000
 TINY_MAX_OUTPUT = 1_000

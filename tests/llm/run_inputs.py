@@ -3,7 +3,7 @@ findings cite: answer and vote labels, agent ids, file paths, section keys."""
 
 from __future__ import annotations
 
-from analysis.analysis_input import AnalysisInput, RawPart
+from analysis.report.input import AnalysisInput, RawPart
 
 FACTS = (
     "Question: Which sorting algorithm suits nearly sorted data?\n"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from analysis.analyzer import (
+from analysis.engine.analyzer import (
     INSTRUCTIONS,
     REPORT_SCHEMA,
     MalformedReply,

@@ -7,10 +7,10 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.analysis_input import AnalysisInput, RawPart
-from analysis.analyzer import ReportInvalid, validate_report
-from analysis.llm.chunking import cut_text, render, split_into_pieces, take_chunk
-from analysis.modelinfo import ModelInfo
+from analysis.report.input import AnalysisInput, RawPart
+from analysis.engine.analyzer import ReportInvalid, validate_report
+from analysis.compression.chunking import cut_text, render, split_into_pieces, take_chunk
+from analysis.llm.modelinfo import ModelInfo
 
 MODEL = ModelInfo("m", "openai", "openai/gpt-5-mini", "responses", 400_000, 128_000, 1e-7, 1e-6, None, True, False)
 text_with_lines = st.lists(st.text(max_size=200), max_size=30).map("\n".join)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.litellm_env import get_litellm
+from analysis.llm.litellm_env import get_litellm
 from analysis.llm.client import call_model
 from analysis.llm.usage import Usage, cost_usd
-from analysis.llm.report_prompt import REPORT_FORMAT
+from analysis.report.prompt import REPORT_FORMAT
 from tests.fakeopenai import Reply
 from tests.llm.model_infos import custom_chat_model, openai_model
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from analysis.analyzer import analyze, build_prompt, call_and_validate
+from analysis.engine.analyzer import analyze, build_prompt, call_and_validate
 from analysis.compression import (
     CompressionResult,
     CompressionSettings,

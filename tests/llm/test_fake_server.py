@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from analysis.analyzer import validate_report
+from analysis.engine.analyzer import validate_report
 from tests.fakeopenai import Reply
 from tests.fakeopenai.analysis_report import DEFAULT_ANALYSIS_REPORT
 from tests.fakeopenai.endpoints import COMPACT_ALLOWED_PARAMETERS

@@ -4,7 +4,7 @@ when it grows too large."""
 from __future__ import annotations
 
 from analysis.compression import InMemoryCompactionSupport
-from analysis.followup import ask
+from analysis.engine.followup import ask
 from tests.llm.model_infos import tiny_model
 from tests.llm.run_inputs import FACTS, trace_line
 

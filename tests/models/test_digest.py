@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from analysis.digest import build_digest, digest_tokens, key_fact_coverage, key_facts
+
+from analysis.offline.checks import digest_findings
 from analysis.digest.text import one_line
 from analysis.massgen import read_session
 from analysis.massgen.summary import summarize
@@ -25,7 +27,7 @@ def sample(request) -> Path:
 
 def test_the_digest_states_every_vote_with_its_reason_and_every_error_the_reader_reports(sample):
     session = read_session(sample)
-    facts = build_digest(session).input.facts
+    facts = build_digest(session, findings=digest_findings).input.facts
     summary = summarize(session)["turns"][0]["attempts"][-1]
 
     assert summary["votes"], "every sample run has votes"
@@ -40,7 +42,7 @@ def test_the_digest_states_every_vote_with_its_reason_and_every_error_the_reader
 
 def test_the_digest_alone_holds_every_key_fact(sample):
     session = read_session(sample)
-    digest = build_digest(session)
+    digest = build_digest(session, findings=digest_findings)
 
     assert key_fact_coverage(key_facts(session), digest.input.facts) == 1.0
     assert key_fact_coverage(key_facts(session), digest.input.raw_text()) < 1.0  # the raw material is not the facts
@@ -61,13 +63,13 @@ def test_the_same_run_gives_the_same_digest_byte_for_byte_wherever_it_is_stored(
     copy = tmp_path / sample.name
     shutil.copytree(sample, copy)
 
-    first, second, moved = (build_digest(read_session(path)).input for path in (sample, sample, copy))
+    first, second, moved = (build_digest(read_session(path), findings=digest_findings).input for path in (sample, sample, copy))
 
     assert first == second == moved
 
 
 def test_run_facts_carry_what_the_offline_analyzer_computes_from():
-    facts = build_digest(read_session(SPLIT_VOTE)).facts
+    facts = build_digest(read_session(SPLIT_VOTE), findings=digest_findings).facts
 
     answers = {answer.label: answer for answer in facts.answers}
     assert answers["agent1.2"].voters == ("gpt-5-mini", "claude-sonnet-4-5")
@@ -79,7 +81,7 @@ def test_run_facts_carry_what_the_offline_analyzer_computes_from():
 
 
 def test_run_facts_group_enforcement_attempts_per_round():
-    facts = build_digest(read_session(HTTP_ERRORS)).facts
+    facts = build_digest(read_session(HTTP_ERRORS), findings=digest_findings).facts
 
     (entry,) = facts.enforcement_by_round
     assert (entry.agent, entry.round, entry.attempts, entry.reasons) == ("agent_c", 0, 2, ("api_error", "no_tool_calls"))
@@ -87,7 +89,7 @@ def test_run_facts_group_enforcement_attempts_per_round():
 
 
 def test_the_raw_material_comes_in_priority_order_with_the_log_around_each_error():
-    digest = build_digest(read_session(HTTP_ERRORS))
+    digest = build_digest(read_session(HTTP_ERRORS), findings=digest_findings)
 
     keys = [part.key for part in digest.input.raw]
     assert keys[0] == "final_answer"
@@ -97,7 +99,7 @@ def test_the_raw_material_comes_in_priority_order_with_the_log_around_each_error
 
 
 def test_counts_are_per_section_with_the_given_tokenizer():
-    digest = build_digest(read_session(SPLIT_VOTE))
+    digest = build_digest(read_session(SPLIT_VOTE), findings=digest_findings)
 
     counted = digest_tokens(digest.input, lambda text: len(text.split()))
 
@@ -133,7 +135,7 @@ def test_secrets_never_reach_the_digest(tmp_path):
     shutil.copytree(HTTP_ERRORS, copy)
     _plant_secrets(copy)
 
-    digest = build_digest(read_session(copy))
+    digest = build_digest(read_session(copy), findings=digest_findings)
     everything = digest.input.facts + digest.input.raw_text() + digest.input.run_title
 
     assert SECRET not in everything

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.analyzer import build_prompt, call_and_validate
+from analysis.engine.analyzer import build_prompt, call_and_validate
 from analysis.llm.tokens import count_input_tokens
-from analysis.litellm_env import get_litellm
+from analysis.llm.litellm_env import get_litellm
 from analysis.registry import ModelUnavailable, UnknownModel
 from webapp.llm import services
 from webapp.llm.registry import get_registry

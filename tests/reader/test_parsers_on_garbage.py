@@ -26,7 +26,7 @@ from analysis.massgen.snapshots import read_snapshot_mappings
 from analysis.massgen.status import read_status
 from analysis.massgen.streaming_debug import read_streaming_debug
 from analysis.massgen.summary import summarize
-from analysis.scrub import scrub, scrub_text
+from analysis.redaction.scrub import scrub, scrub_text
 from tests.reader.support import attempt_folder, sample, writable_copy
 
 CLOCK = RunClock(None)

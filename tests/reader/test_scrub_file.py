@@ -3,7 +3,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.scrub import BINARY_SNIFF_BYTES, SCRUB_FILE_PIECE_BYTES, may_hold_secret, scrub_file, scrub_text
+from analysis.redaction.scrub import BINARY_SNIFF_BYTES, SCRUB_FILE_PIECE_BYTES, may_hold_secret, scrub_file, scrub_text
 
 SECRET = "sk-proj-" + "Q1w2E3r4" * 6
 

@@ -11,7 +11,7 @@ import yaml
 from analysis.massgen import read_session
 from analysis.massgen.cli import render_table
 from analysis.massgen.summary import summarize
-from analysis.scrub import REDACTED, is_secret_key, scrub, scrub_text
+from analysis.redaction.scrub import REDACTED, is_secret_key, scrub, scrub_text
 from tests.reader.support import attempt_folder, sample, writable_copy
 
 OPENAI_KEY = "sk-proj-Zq8xT0pSecretKey0123456789abcdef"

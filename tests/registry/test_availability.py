@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.pricing import estimate
+from analysis.llm.pricing import estimate
 from analysis.registry import OFFLINE_MODEL_NAME, ModelUnavailable
 from tests.registry.conftest import build
 

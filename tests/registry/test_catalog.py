@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.litellm_env import bundled_price_map, get_litellm
+from analysis.llm.litellm_env import bundled_price_map, get_litellm
 from analysis.registry import Registry, RegistryConfig, UnknownModel
 from analysis.registry.litellm_catalog import CHAT_MODES, litellm_catalog
 from tests.registry.conftest import build
@@ -73,7 +73,7 @@ def test_listing_and_estimating_never_import_litellm():
     script = (
         "import sys\n"
         "from analysis.registry import Registry, RegistryConfig, estimate_to_dict\n"
-        "from analysis.pricing import estimate\n"
+        "from analysis.llm.pricing import estimate\n"
         "registry = Registry.build(RegistryConfig(env={'OPENAI_API_KEY': 'x'}))\n"
         "result = estimate(registry.get('gpt-5-mini'), 100_000)\n"
         "estimate_to_dict(result, registry.recommend(result))\n"

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from analysis.pricing import estimate
+from analysis.llm.pricing import estimate
 from analysis.registry import MODELS_FILE_ENV, ModelsFileError
 from tests.registry.conftest import build
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.litellm_env import bundled_price_map, get_litellm
+from analysis.llm.litellm_env import bundled_price_map, get_litellm
 from analysis.llm.budget import input_budget
-from analysis.pricing import estimate
+from analysis.llm.pricing import estimate
 from analysis.registry.litellm_catalog import litellm_catalog
 from tests.registry.conftest import build
 

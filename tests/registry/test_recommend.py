@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from analysis.pricing import estimate
+from analysis.llm.pricing import estimate
 from analysis.registry import OFFLINE_MODEL_NAME
 from tests.registry.conftest import build
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from analysis.pricing import estimate
+from analysis.llm.pricing import estimate
 from analysis.registry import estimate_to_dict
 from analysis.registry.cli import render_estimate, render_models_table
 from tests.registry.conftest import build

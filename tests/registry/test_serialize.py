@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from analysis.pricing import estimate
+from analysis.llm.pricing import estimate
 from analysis.registry import estimate_to_dict, model_to_dict
 from tests.registry.conftest import build
 

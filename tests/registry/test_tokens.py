@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-import analysis.tokens as tokens_module
-from analysis.litellm_env import get_litellm
+import analysis.llm.token_counter as tokens_module
+from analysis.llm.litellm_env import get_litellm
 from analysis.registry import OFFLINE_MODEL_NAME
-from analysis.tokens import MemoryTokenCache, TokenCounter
+from analysis.llm.token_counter import MemoryTokenCache, TokenCounter
 from tests.registry.conftest import build
 
 TEXT = "Agent A proposed a plan; agent B voted for it. " * 200

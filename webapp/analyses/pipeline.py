@@ -1,5 +1,5 @@
 """One analysis as the Celery task carries it: claim the row, build the input,
-run the engine (`analysis.analyzer.analyze`: compress, call, validate), save.
+run the engine (`analysis.engine.analyzer.analyze`: compress, call, validate), save.
 The engine's checkpoint is the row: each step's result is written to it before
 the next step starts, so a task redelivered after a crash resumes where the last
 one stopped: a reply already recorded is reused, never bought again; a call that
@@ -17,13 +17,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from analysis.analysis_input import AnalysisInput
-from analysis.analyzer import MalformedReply, analyze
+from analysis.report.input import AnalysisInput
+from analysis.engine.analyzer import MalformedReply, analyze
 from analysis.digest import Digest
 from analysis.llm.budget import DoesNotFit
 from analysis.llm.calls import CallRecord
 from analysis.llm.errors import PermanentLLMError
-from analysis.offline import analyze as analyze_offline
+from analysis.offline.checks import analyze as analyze_offline
 from analysis.registry import OFFLINE_MODEL_NAME, RegistryError
 from analysis.registry.providers import api_key_for
 from webapp.analyses.errors import Cancelled
@@ -167,7 +167,7 @@ def _report_from(analysis: Analysis, material: AnalysisInput, final_attempt: boo
 
 
 class RowCheckpoint:
-    """The engine's checkpoint (analysis.analyzer.Checkpoint), kept in the analysis
+    """The engine's checkpoint (analysis.engine.analyzer.Checkpoint), kept in the analysis
     row: its stage, the compressed prompt of the current phase, and every call
     with the reply text of the analysis calls."""
 

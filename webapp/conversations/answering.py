@@ -1,6 +1,6 @@
 """One follow-up answer, as the task writes it. The question goes to the model
 that wrote the report, with the run's digest and the conversation so far
-(`analysis.followup.ask` compacts or summarises a history past its threshold).
+(`analysis.engine.followup.ask` compacts or summarises a history past its threshold).
 Each call's usage and cost is added to the answer as soon as it returns, so what
 was paid is counted even when the worker dies before the answer is saved; the
 conversation's history changes only with a saved answer."""
@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from analysis.followup import ask
+from analysis.engine.followup import ask
 from analysis.llm.budget import DoesNotFit
 from analysis.llm.calls import CallRecord, assistant_message
 from analysis.llm.errors import PermanentLLMError

@@ -19,7 +19,7 @@ from webapp.core.fields import OrderedJSONField
 class Conversation(models.Model):
     analysis = models.OneToOneField("analyses.Analysis", on_delete=models.CASCADE, related_name="conversation")
     team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")  # for member lookups
-    # The Responses-API items `analysis.followup.ask` continues from: the report, the
+    # The Responses-API items `analysis.engine.followup.ask` continues from: the report, the
     # turns so far, possibly a compacted window, exactly as they came.
     history = OrderedJSONField(default=list)
     created_at = models.DateTimeField(default=timezone.now)

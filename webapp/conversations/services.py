@@ -10,7 +10,7 @@ from django.db import transaction
 
 from analysis.llm.budget import input_budget, output_reserve
 from analysis.llm.usage import Usage, cost_usd
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 from analysis.registry import RegistryError
 from webapp.analyses.budget import check_budget
 from webapp.analyses.errors import AnalysisRefused

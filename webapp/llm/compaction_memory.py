@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 from webapp.llm.models import UnsupportedCompaction
 
 # Providers add compaction to more models over time (it launched on one family):

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from analysis.analysis_input import AnalysisInput
+from analysis.report.input import AnalysisInput
 from analysis.compression import CompressionPlan, CompressionSettings, Strategy, plan_compression
 from analysis.llm.budget import input_budget
 from analysis.llm.tokens import RequestTokenCounter
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 from analysis.registry import RegistryError
 from analysis.registry.errors import ConfigError
 from analysis.registry.providers import api_key_for

@@ -8,11 +8,11 @@ from typing import Any, Literal
 
 from django.conf import settings
 
-from analysis.analysis_input import AnalysisInput
+from analysis.report.input import AnalysisInput
 from analysis.compression import DoesNotFit
 from analysis.llm.budget import output_reserve
-from analysis.modelinfo import ModelInfo
-from analysis.pricing import estimate
+from analysis.llm.modelinfo import ModelInfo
+from analysis.llm.pricing import estimate
 from webapp.llm.compression_config import planned_compression
 from webapp.llm.request_tokens import count_request_tokens
 

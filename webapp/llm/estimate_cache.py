@@ -12,8 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache as django_cache
 
-from analysis.analysis_input import AnalysisInput
-from analysis.analyzer import build_prompt
+from analysis.report.input import AnalysisInput
+from analysis.engine.analyzer import build_prompt
 from analysis.digest import DIGEST_VERSION
 
 CACHE_PREFIX = "debrief:estimate:v1"  # bump when what is cached changes shape

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from analysis.registry import Registry, RegistryConfig
-from analysis.tokens import TokenCounter
+from analysis.llm.token_counter import TokenCounter
 
 
 def registry_config() -> RegistryConfig:
@@ -31,7 +31,7 @@ def get_registry() -> Registry:
 
 
 class DjangoTokenCache:
-    """`analysis.tokens.TokenCache` on Django's cache, with the counts' own lifetime
+    """`analysis.llm.token_counter.TokenCache` on Django's cache, with the counts' own lifetime
     (the default cache timeout of minutes would make previews cold again)."""
 
     def get(self, key: str) -> int | None:

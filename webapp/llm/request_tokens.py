@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from analysis.analysis_input import AnalysisInput
-from analysis.analyzer import build_prompt
+from analysis.report.input import AnalysisInput
+from analysis.engine.analyzer import build_prompt
 from analysis.llm.tokens import count_input_tokens
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 from webapp.llm.registry import token_counter
 
 

@@ -1,7 +1,7 @@
 """What an analysis of a run would cost with a given model, before anything is spent.
 
 The input tokens are those of the exact request the analyzer sends
-(`analysis.analyzer.build_prompt` over the run's digest), counted with the
+(`analysis.engine.analyzer.build_prompt` over the run's digest), counted with the
 model's tokenizer; the output tokens are the analyzer's cap for the model. A run's
 stored files never change, so the count is kept per (run, attempt, tokenizer) and
 the compression plan per (run, attempt, model, strategy): a second preview reads
@@ -15,13 +15,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from analysis.analysis_input import AnalysisInput
+from analysis.report.input import AnalysisInput
 from analysis.digest import Digest, build_digest
+from analysis.offline.checks import digest_findings
 from analysis.llm.budget import output_reserve
 from analysis.massgen import read_session
-from analysis.pricing import estimate
+from analysis.llm.pricing import estimate
 from analysis.registry import estimate_to_dict
-from analysis.tokens import tokenizer_of
+from analysis.llm.token_counter import tokenizer_of
 from webapp.llm.compression_config import needs_compression, plan_cache_parts
 from webapp.llm.compression_preview import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, Compression, compression_preview
 from webapp.llm.estimate_cache import cached
@@ -89,7 +90,7 @@ def digest_for_run(run: Run, attempt: Attempt | None = None) -> Digest:
     if run.status != RunStatus.READY or run.files_root is None:
         raise RunNotReady(run)
     turn, number = (None, None) if attempt is None else (attempt.turn, attempt.attempt)
-    return build_digest(read_session(run.files_root), turn, number)
+    return build_digest(read_session(run.files_root), turn, number, findings=digest_findings)
 
 
 def run_material(run: Run, attempt: Attempt | None = None) -> RunMaterial:
@@ -103,7 +104,7 @@ def path_material(path: Path, turn: int | None = None, attempt: int | None = Non
     """A run folder or archive read directly (the CLI's PATH): no database, and no
     cache entry for a path whose contents may change. Read once, however many
     models are estimated."""
-    return RunMaterial(None, cache(lambda: build_digest(read_session(path), turn, attempt).input))
+    return RunMaterial(None, cache(lambda: build_digest(read_session(path), turn, attempt, findings=digest_findings).input))
 
 
 # --- estimates ---------------------------------------------------------------------

@@ -26,7 +26,7 @@ from django.utils import timezone
 from analysis.massgen import ArchiveRejected, RunFormatError, read_session
 from analysis.massgen.metadata import MAX_CONFIG_NODES, MAX_METADATA_BYTES
 from analysis.massgen.summary import summarize
-from analysis.scrub import scrub, scrub_file
+from analysis.redaction.scrub import scrub, scrub_file
 from webapp.runs import storage
 from webapp.runs.ingest_rows import build_rows, run_fields
 from webapp.runs.models import Attempt, Run, RunFile, RunStatus

@@ -15,7 +15,7 @@ from django.db import models
 
 from analysis.massgen import Session, TextRef
 from analysis.massgen.model import Attempt as ReaderAttempt
-from analysis.scrub import scrub_text
+from analysis.redaction.scrub import scrub_text
 from webapp.runs.models import (
     AgentRow,
     AnswerRow,

@@ -105,7 +105,7 @@ class Run(models.Model):
     @property
     def files_root(self) -> Path | None:
         """The stored session folder, or None before ingest. Only its metadata is
-        scrubbed on disk: read other files through `analysis.scrub.scrub_text`."""
+        scrubbed on disk: read other files through `analysis.redaction.scrub.scrub_text`."""
         return settings.DEBRIEF_STORAGE_DIR / self.storage_path if self.storage_path else None
 
     @property

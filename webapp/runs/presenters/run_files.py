@@ -9,7 +9,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from analysis.scrub import scrub_text
+from analysis.redaction.scrub import scrub_text
 from webapp.runs.models import Run, RunFile
 
 # The raw-file browser and lazily loaded answers show at most this much of a file.

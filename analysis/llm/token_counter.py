@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 import orjson
 
-from analysis.litellm_env import get_litellm
-from analysis.modelinfo import ModelInfo
+from analysis.llm.litellm_env import get_litellm
+from analysis.llm.modelinfo import ModelInfo
 
 MEMORY_CACHE_MAX_ENTRIES = 4_096
 CACHE_KEY_PREFIX = "debrief:tokens:v1"  # bump when the counting method changes

@@ -59,3 +59,8 @@ class ModelInfo:
         if self.cached_input_usd_per_token is None:
             return None
         return self.cached_input_usd_per_token * 1_000_000
+
+
+# What a keyless local server (a custom model with no api_key_env) is sent: it
+# ignores the key, but the OpenAI client refuses to start without one.
+KEYLESS_PLACEHOLDER = "no-key"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analysis.analysis_input import AnalysisInput
+from analysis.report.input import AnalysisInput
 from analysis.llm.calls import Prompt, user_message
 
 CATEGORIES = (

@@ -9,7 +9,7 @@ processes call this (see webapp/wsgi.py)."""
 
 from __future__ import annotations
 
-from analysis.litellm_env import get_litellm
+from analysis.llm.litellm_env import get_litellm
 from analysis.registry.config import DEFAULT_PROVIDER_DEFAULTS, FALLBACK_TOKENIZER
 
 # With hub tokenizers disabled (litellm_env), every model is counted with one of two

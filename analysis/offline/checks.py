@@ -332,3 +332,8 @@ def report_markdown(facts: RunFacts, verdict: str, findings: tuple[Finding, ...]
         lines += [f"- {_cell(item)}" for item in finding.evidence]
         lines += ["", f"*Recommendation:* {finding.recommendation}"]
     return "\n".join(lines) + "\n"
+
+
+def digest_findings(facts: RunFacts) -> str:
+    """The findings as the digest carries them (`build_digest(..., findings=digest_findings)`)."""
+    return findings_as_facts(find(facts))

@@ -9,9 +9,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from analysis.analysis_input import RawPart
+from analysis.report.input import RawPart
 from analysis.llm.tokens import count_text_tokens
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 
 # Fine enough that a chunk ends close to its budget, coarse enough that a large run
 # is counted in few tokenizer calls.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analysis.llm.budget import output_reserve, safety_margin
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 
 PER_MILLION_TOKENS = 1_000_000  # prices are shown to people per million tokens
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from analysis.analysis_input import RawPart
+from analysis.report.input import RawPart
 from analysis.llm.calls import user_message
 from analysis.llm.budget import DoesNotFit, input_budget, output_reserve
-from analysis.llm.chunking import Piece, keys_of, render, split_into_pieces, take_chunk
+from analysis.compression.chunking import Piece, keys_of, render, split_into_pieces, take_chunk
 from analysis.llm.runners import CallRunner
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 
 SUMMARY_MAX_OUTPUT_TOKENS = 4_000
 MIN_SUMMARY_TOKENS = 256  # below this a summary loses the references findings need

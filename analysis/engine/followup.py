@@ -13,17 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.analysis_input import RawPart
+from analysis.report.input import RawPart
 from analysis.compression import PROCESS_COMPACTION_MEMORY, Applied, CompactionSupportMemory
 from analysis.llm.budget import DoesNotFit, input_budget, output_reserve
 from analysis.llm.calls import CallRecord, assistant_message, total_cost, total_usage, user_message
 from analysis.llm.client import call_model
 from analysis.llm.errors import CompactionUnsupported, ContextLengthExceeded, TransientLLMError
 from analysis.llm.runners import LiveRunner, OnCall
-from analysis.llm.summarise import REFERENCES_TO_KEEP, summarise
+from analysis.compression.summarise import REFERENCES_TO_KEEP, summarise
 from analysis.llm.tokens import count_input_tokens, item_text
 from analysis.llm.usage import Usage
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 
 # Shrink before the window is full, and well below the threshold, so that the
 # next few turns fit without shrinking again.

@@ -16,16 +16,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from analysis.analysis_input import AnalysisInput
+from analysis.report.input import AnalysisInput
 from analysis.compression import CompressionRecord, CompressionResult, CompressionSettings, OnStage, compress
 from analysis.llm.budget import output_reserve
 from analysis.llm.calls import CallRecord, Prompt, assistant_message, total_cost, total_usage, user_message
 from analysis.llm.client import call_model
 from analysis.llm.errors import ContextLengthExceeded
-from analysis.llm.report_prompt import INSTRUCTIONS, REPORT_FORMAT, REPORT_SCHEMA, analysis_prompt, raw_material
+from analysis.report.prompt import INSTRUCTIONS, REPORT_FORMAT, REPORT_SCHEMA, analysis_prompt, raw_material
 from analysis.llm.runners import OnCall
 from analysis.llm.usage import Usage
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 
 __all__ = [
     "INSTRUCTIONS",

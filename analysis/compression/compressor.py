@@ -1,22 +1,5 @@
-"""Fitting a run that is too large for the analysis model (issue 7).
-
-When: the whole final request (instructions, raw material, digest) is counted, and
-compressed when it passes `threshold_fraction` of the model's input budget (the
-context window minus room for the answer minus a safety margin; see llm/budget.py).
-The digest is never compressed: if it alone does not fit, DoesNotFit says so.
-
-How: `native` feeds the raw material through OpenAI's /responses/compact in pieces
-(each call's input is the previous compacted window plus the next piece) and sends
-the final window unchanged; `summarize` summarises pieces and merges the summaries
-until they fit, with the analysis model or a cheaper summariser; `auto` picks
-native where the model supports it; `off` refuses with the numbers. A compact
-endpoint that refuses (400/404) is remembered per model; one that fails for the
-moment (5xx, time-out, a rate limit on the task's last attempt) falls back to
-summarising for this run only.
-
-`plan_compression` walks through the very same steps with a runner that counts
-instead of calling (llm/runners.py), so the preview lists the calls the run will
-make and prices them with the same arithmetic."""
+"""The compressor: runs (or, with a counting runner, plans) the steps the package
+docstring describes."""
 
 from __future__ import annotations
 
@@ -24,16 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from analysis.analysis_input import AnalysisInput
+from analysis.report.input import AnalysisInput
 from analysis.llm.budget import DoesNotFit, input_budget, output_reserve
 from analysis.llm.calls import CallRecord, assistant_message, total_cost, total_usage, user_message
-from analysis.llm.chunking import render, split_into_pieces, take_chunk
+from analysis.compression.chunking import render, split_into_pieces, take_chunk
 from analysis.llm.errors import CompactionUnsupported, ContextLengthExceeded, TransientLLMError
-from analysis.llm.report_prompt import COMPACTION_INTRO, SUMMARIES_INTRO, analysis_prompt, raw_material
+from analysis.report.prompt import COMPACTION_INTRO, SUMMARIES_INTRO, analysis_prompt, raw_material
 from analysis.llm.runners import CallRunner, LiveRunner, OnCall, PlanRunner
-from analysis.llm.summarise import REFERENCES_TO_KEEP, summarise
+from analysis.compression.summarise import REFERENCES_TO_KEEP, summarise
 from analysis.llm.tokens import RequestTokenCounter, count_input_tokens
-from analysis.modelinfo import ModelInfo
+from analysis.llm.modelinfo import ModelInfo
 
 __all__ = [
     "CompactionSupportMemory",

@@ -1,0 +1,1 @@
+"""The one judge of secrets: what is redacted before anything is stored, shown or sent."""
