@@ -37,13 +37,32 @@ def test_it_keeps_bytes_that_are_not_utf8(tmp_path):
     assert path.read_bytes() == b"\xfe\xff token: [REDACTED]\n"
 
 
-def test_it_skips_binary_files(tmp_path):
+def test_it_masks_secrets_in_binary_files_keeping_their_length(tmp_path):
     path = tmp_path / "massgen.log.zip"
-    data = b"PK\x03\x04\x00" + SECRET.encode()
+    data = b"PK\x03\x04\x00" + SECRET.encode() + b"\x00tail"
     path.write_bytes(data)
-    assert scrub_file(path) is False
-    assert path.read_bytes() == data
-    assert BINARY_SNIFF_BYTES >= len(data)
+    assert scrub_file(path) is True
+    scrubbed = path.read_bytes()
+    assert len(scrubbed) == len(data) and SECRET.encode() not in scrubbed
+    assert scrubbed == b"PK\x03\x04\x00[REDACTED]" + b"*" * (len(SECRET) - 10) + b"\x00tail"
+    assert BINARY_SNIFF_BYTES >= 5
+    assert scrub_file(path) is False  # masking twice changes nothing
+
+
+def test_a_nul_byte_anywhere_does_not_stop_the_scan(tmp_path):
+    path = tmp_path / "blob.bin"
+    path.write_bytes(b"\x00" * 100 + b"\n" + b"x" * BINARY_SNIFF_BYTES * 3 + b" api_key=" + SECRET.encode() + b"\n")
+    assert scrub_file(path) is True
+    assert SECRET.encode() not in path.read_bytes()
+
+
+def test_a_rewritten_file_keeps_its_mode(tmp_path):
+    path = tmp_path / "answer.txt"
+    path.write_text(f"token: {SECRET}\n")
+    path.chmod(0o640)
+    assert scrub_file(path) is True
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert list(tmp_path.iterdir()) == [path]
 
 
 def test_a_single_huge_line_is_read_in_pieces(tmp_path):
