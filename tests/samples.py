@@ -9,7 +9,12 @@ from webapp.runs import ingest, services
 from webapp.runs.models import Run
 
 SAMPLE_RUNS = Path(__file__).resolve().parent / "fixtures" / "massgen-runs"
-SAMPLE_SESSIONS = sorted(path for path in SAMPLE_RUNS.glob("massgen-*/*/log_*") if path.is_dir())
+# Runs in the turn_N/attempt_M layout first: tests take the first few as typical
+# sessions; the flat MassGen 0.1.1 run (no turn folders, no status.json) comes last.
+SAMPLE_SESSIONS = sorted(
+    (path for path in SAMPLE_RUNS.glob("massgen-*/*/log_*") if path.is_dir()),
+    key=lambda path: (not (path / "turn_1").is_dir(), path),
+)
 SMALLEST = SAMPLE_RUNS / "massgen-0.1.43" / "tcp-udp-2agents-basic" / "log_20261124_044610_038495"
 SPLIT_VOTE = SAMPLE_RUNS / "massgen-0.1.43" / "crisis2008-3agents-split-vote" / "log_20261124_044715_672265"
 HTTP_ERRORS = SAMPLE_RUNS / "massgen-0.1.43" / "palindrome-3agents-http-errors" / "log_20261124_044651_263058"

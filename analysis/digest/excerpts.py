@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from analysis.massgen.errors import RunFormatError
 from analysis.massgen.lines import LineReader
-from analysis.massgen.model import Attempt, RunError, Session
+from analysis.massgen.model import Attempt, RunError, Session, join_path
 
 LINES_BEFORE = 12
 LINES_AFTER = 6
@@ -48,7 +48,7 @@ class _Wanted:
 
 def error_excerpts(session: Session, attempt: Attempt) -> tuple[ErrorExcerpt, ...]:
     indexed = list(enumerate(attempt.errors))
-    log = f"{attempt.path}/{MASSGEN_LOG}"
+    log = join_path(attempt.path, MASSGEN_LOG)  # the flat 0.1.x layout keeps it in the run folder
     found = _scan(session, log, indexed)
     by_source: dict[str, list[tuple[int, RunError]]] = {}
     for index, error in indexed:

@@ -34,6 +34,10 @@ class AgentFacts:
     reasoning_tokens: int
     cached_input_tokens: int
     cost_usd: float
+    restarts: int = 0
+    provider_retries: int | None = None  # None: no file to count them from
+    usage_recorded: bool = True  # False: tokens and cost are unknown, not 0
+    enforcement_recorded: bool = True
 
     @property
     def answers(self) -> int:
@@ -160,6 +164,35 @@ class OtherAttemptFacts:
     number: int
     finish_reason: str
     winner: str | None
+    accepted: bool = False
+    presented_by: str | None = None  # whose answer post-evaluation rejected, for a restarted attempt
+    restart_reason: str | None = None
+    started_at: datetime | None = None
+    duration_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class ProviderRetryFacts:
+    agent: str | None
+    message: str
+    source: str
+
+
+@dataclass(frozen=True)
+class BackendTimingFacts:
+    backend: str
+    calls: int | None
+    time_ms: float | None
+    ttft_ms: float | None
+
+
+@dataclass(frozen=True)
+class ApiTimingFacts:
+    total_calls: int | None
+    total_time_ms: float | None
+    avg_time_ms: float | None
+    avg_ttft_ms: float | None
+    by_backend: tuple[BackendTimingFacts, ...]
 
 
 @dataclass(frozen=True)
@@ -196,6 +229,33 @@ class RunFacts:
     subagents: tuple[SubagentFacts, ...]
     other_attempts: tuple[OtherAttemptFacts, ...]
     warnings: tuple[str, ...]
+    usage_recorded: bool = True  # False: no file records tokens or costs (MassGen before 0.1.8)
+    tools_recorded: bool = True
+    restarts: int = 0  # restart_completed events, all agents
+    restart_triggers: int = 0
+    presented_by: str | None = None
+    restart_reason: str | None = None  # why this attempt was restarted, when it was
+    likely_crash: bool = False
+    tracker_reset: bool = False
+    provider_retries: tuple[ProviderRetryFacts, ...] = ()
+    api_timing: ApiTimingFacts | None = None
+    avg_context_usage_pct: float | None = None
+    peak_context_usage_pct: tuple[tuple[str, float], ...] = ()
+    analysis_report: str | None = None  # the turn's ANALYSIS_REPORT.md, relative to the session root
+    subagent_statuses: tuple[tuple[str, str | None], ...] = ()
+
+    @property
+    def not_recorded(self) -> str:
+        """How the digest says a figure is unknown: never as 0 or $0."""
+        return f"not recorded by MassGen {self.massgen_version or '(unknown version)'}"
+
+    @property
+    def ignored_votes(self) -> tuple[EventFacts, ...]:
+        return tuple(event for event in self.events if event.kind == "vote_ignored")
+
+    @property
+    def restart_events(self) -> tuple[EventFacts, ...]:
+        return tuple(event for event in self.events if event.kind == "restart")
 
     @property
     def timeouts(self) -> tuple[ErrorFacts, ...]:
@@ -306,11 +366,47 @@ def run_facts(session: Session, turn: int | None = None, attempt: int | None = N
         ),
         subagents=tuple(SubagentFacts(s.id, s.input_tokens, s.output_tokens, s.cost_usd) for s in chosen.subagents),
         other_attempts=tuple(
-            OtherAttemptFacts(other.number, other.finish_reason, other.winner)
+            OtherAttemptFacts(
+                other.number,
+                other.finish_reason,
+                other.winner,
+                accepted=other.accepted,
+                presented_by=other.presented_by,
+                restart_reason=other.restart_reason,
+                started_at=other.started_at,
+                duration_seconds=other.duration_seconds,
+            )
             for other in chosen_turn.attempts
             if other.number != chosen.number
         ),
         warnings=(*session.warnings, *chosen.warnings),
+        usage_recorded=chosen.totals.recorded,
+        tools_recorded=chosen.tools_recorded,
+        restarts=sum(agent.restarts for agent in chosen.agents),
+        restart_triggers=chosen.restart_triggers,
+        presented_by=chosen.presented_by,
+        restart_reason=chosen.restart_reason,
+        likely_crash=chosen.likely_crash,
+        tracker_reset=chosen.tracker_reset,
+        provider_retries=tuple(ProviderRetryFacts(r.agent, r.message, r.source) for r in chosen.provider_retries),
+        api_timing=_api_timing(chosen),
+        avg_context_usage_pct=chosen.context_usage.avg_pct if chosen.context_usage else None,
+        peak_context_usage_pct=tuple(sorted(chosen.context_usage.peak_pct_by_agent.items())) if chosen.context_usage else (),
+        analysis_report=chosen_turn.analysis_report.path if chosen_turn.analysis_report else None,
+        subagent_statuses=tuple((s.id, s.status) for s in chosen.subagents),
+    )
+
+
+def _api_timing(attempt: Attempt) -> ApiTimingFacts | None:
+    timing = attempt.api_timing
+    if timing is None:
+        return None
+    return ApiTimingFacts(
+        timing.total_calls,
+        timing.total_time_ms,
+        timing.avg_time_ms,
+        timing.avg_ttft_ms,
+        tuple(BackendTimingFacts(b.backend, b.calls, b.time_ms, b.ttft_ms) for b in timing.by_backend),
     )
 
 
@@ -338,6 +434,10 @@ def _agent(attempt: Attempt, agent: Agent) -> AgentFacts:
         reasoning_tokens=agent.reasoning_tokens,
         cached_input_tokens=agent.cached_input_tokens,
         cost_usd=agent.cost_usd,
+        restarts=agent.restarts,
+        provider_retries=agent.provider_retries,
+        usage_recorded=agent.usage_recorded,
+        enforcement_recorded=agent.enforcement_recorded,
     )
 
 

@@ -30,6 +30,8 @@ def one_line(text: str) -> str:
 
 def totals_phrases(facts: RunFacts) -> list[str]:
     totals = facts.totals
+    if not facts.usage_recorded:
+        return [f"tokens and cost {facts.not_recorded}"]
     return [
         f"input tokens {totals.input_tokens}",
         f"output tokens {totals.output_tokens}",
@@ -50,6 +52,7 @@ def render_facts(facts: RunFacts) -> str:
         _rounds(facts),
         _tools(facts),
         _events(facts),
+        _massgen_figures(facts),
         _extras(facts),
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
@@ -88,16 +91,44 @@ def _overview(facts: RunFacts) -> str:
         f"question: {one_line(facts.question or '?')}",
         f"finish: {facts.finish_reason}" + (f" ({one_line(facts.finish_details)})" if facts.finish_details else "")
         + ("" if facts.complete else "; INCOMPLETE (coordination did not finish)"),
-        f"winner: {facts.winner or NONE}",
+        f"winner: {facts.winner or NONE}"
+        + (f"; presented by {facts.presented_by}" if facts.presented_by and facts.presented_by != facts.winner else ""),
+        *_restart_lines(facts),
         f"final answer: {'missing' if facts.final_answer_bytes is None else f'{facts.final_answer_bytes} bytes'}",
         f"started: {'?' if facts.started_at is None else f'{facts.started_at:%Y-%m-%d %H:%M:%S}'}; "
         f"wall time {_seconds(facts.duration_seconds)}",
         "totals: " + ", ".join(totals_phrases(facts))
         + (f"; subagents {usd(facts.totals.subagent_cost_usd)}" if facts.totals.subagent_cost_usd else ""),
         "rounds by outcome: " + (", ".join(f"{name} {count}" for name, count in facts.rounds_by_outcome) or NONE),
-        f"tool calls {facts.tool_calls}, tool failures {facts.tool_failures}",
+        f"tool calls {facts.tool_calls}, tool failures {facts.tool_failures}"
+        if facts.tools_recorded
+        else f"tool calls {facts.not_recorded}",
+        f"restarts {facts.restarts} (restart triggers {facts.restart_triggers})",
     ]
     return "\n".join(lines)
+
+
+def _restart_lines(facts: RunFacts) -> list[str]:
+    lines = []
+    if not facts.accepted:
+        lines.append(
+            f"restarted: post-evaluation rejected the answer presented by {facts.presented_by or '?'}; "
+            f"reason: {one_line(facts.restart_reason or 'not recorded')}"
+        )
+    if facts.likely_crash:
+        lines.append("LIKELY CRASH: post-evaluation ended without a verdict and no restart followed")
+    if facts.tracker_reset:
+        lines.append("MassGen reset its coordination tracker: answers and votes come from the snapshot folders")
+    return lines
+
+
+def _agent_usage(facts: RunFacts, agent) -> str:
+    if not agent.usage_recorded:
+        return f"tokens and cost {facts.not_recorded}"
+    return (
+        f"tokens in {agent.input_tokens} out {agent.output_tokens} reasoning {agent.reasoning_tokens} "
+        f"cached {agent.cached_input_tokens}; cost {usd(agent.cost_usd)}"
+    )
 
 
 def _agents(facts: RunFacts) -> str:
@@ -106,10 +137,11 @@ def _agents(facts: RunFacts) -> str:
         labels = ", ".join(agent.answer_labels) or NONE
         lines.append(
             f"- {agent.id}: model {agent.model or '?'} (backend {agent.backend or '?'}); status {agent.status or '?'}; "
-            f"answers {agent.answers} ({labels}); votes cast {agent.votes_cast}; restarts {agent.times_restarted}; "
-            f"errors {agent.errors}; enforcement retries {agent.enforcement_retries}; "
-            f"tokens in {agent.input_tokens} out {agent.output_tokens} reasoning {agent.reasoning_tokens} "
-            f"cached {agent.cached_input_tokens}; cost {usd(agent.cost_usd)}"
+            f"answers {agent.answers} ({labels}); votes cast {agent.votes_cast}; restarts {agent.restarts}; "
+            f"errors {agent.errors}; "
+            f"enforcement retries {agent.enforcement_retries if agent.enforcement_recorded else facts.not_recorded}; "
+            f"provider back-offs {_opt(agent.provider_retries) if agent.provider_retries is not None else facts.not_recorded}; "
+            + _agent_usage(facts, agent)
         )
     return "\n".join(lines)
 
@@ -143,7 +175,13 @@ def _errors(facts: RunFacts) -> str:
             f"- {error.kind} {_offset(facts, error.at)}, agent {error.agent or '(run)'}, from {error.source}: "
             f"{one_line(error.message)}"
         )
-    return "\n".join(lines if facts.errors else [*lines, NONE])
+    if facts.provider_retries:
+        lines.append(f"provider back-offs MassGen retried itself ({len(facts.provider_retries)}):")
+        lines += [
+            f"- back-off, agent {retry.agent or '(unattributed)'}, from {retry.source}: {one_line(retry.message)}"
+            for retry in facts.provider_retries
+        ]
+    return "\n".join(lines if facts.errors or facts.provider_retries else [*lines, NONE])
 
 
 def _enforcement(facts: RunFacts) -> str:
@@ -181,6 +219,8 @@ def _rounds(facts: RunFacts) -> str:
 
 
 def _tools(facts: RunFacts) -> str:
+    if not facts.tools_recorded:
+        return f"## Tools\n{facts.not_recorded}"
     lines = [f"## Tools ({len(facts.tools)})"]
     lines += [
         f"- {tool.name}: {tool.calls} calls, {tool.failures} failures, {_milliseconds(tool.total_ms)} total"
@@ -205,20 +245,56 @@ def _events(facts: RunFacts) -> str:
     return "\n".join(lines)
 
 
+def _massgen_figures(facts: RunFacts) -> str:
+    """What `massgen logs summary` shows: API timing, context usage, the analysis report."""
+    lines = ["## MassGen's own figures"]
+    timing = facts.api_timing
+    if timing is None:
+        lines.append(f"API timing: {facts.not_recorded}")
+    else:
+        lines.append(
+            f"API timing: {_opt(timing.total_calls)} calls, {_milliseconds(timing.total_time_ms)} total, "
+            f"average {_milliseconds(timing.avg_time_ms)}, time to first token {_milliseconds(timing.avg_ttft_ms)}"
+        )
+        lines += [
+            f"- {item.backend}: {_opt(item.calls)} calls, {_milliseconds(item.time_ms)}, "
+            f"time to first token {_milliseconds(item.ttft_ms)}"
+            for item in timing.by_backend
+        ]
+    if facts.avg_context_usage_pct is None and not facts.peak_context_usage_pct:
+        lines.append(f"context usage: {facts.not_recorded}")
+    else:
+        peaks = ", ".join(f"{agent} {pct:.1f}%" for agent, pct in facts.peak_context_usage_pct) or "?"
+        average = "?" if facts.avg_context_usage_pct is None else f"{facts.avg_context_usage_pct:.1f}%"
+        lines.append(f"context usage: average {average} of the window; peak per agent {peaks}")
+    if facts.analysis_report:
+        lines.append(f"MassGen analysis report: {facts.analysis_report}")
+    return "\n".join(lines)
+
+
 def _extras(facts: RunFacts) -> str:
     lines = []
     if facts.subagents:
+        statuses = dict(facts.subagent_statuses)
         lines.append(f"## Subagents ({len(facts.subagents)})")
         lines += [
-            f"- {s.id}: tokens in {s.input_tokens} out {s.output_tokens}, cost {usd(s.cost_usd)}" for s in facts.subagents
+            f"- {s.id}: status {statuses.get(s.id) or '?'}; tokens in {s.input_tokens} out {s.output_tokens}, "
+            f"cost {usd(s.cost_usd)}"
+            for s in facts.subagents
         ]
     if facts.other_attempts:
         lines.append(f"## Other attempts of turn {facts.turn}")
-        lines += [
-            f"- attempt {other.number}: {other.finish_reason}, winner {other.winner or NONE}"
-            for other in facts.other_attempts
-        ]
+        lines += [_other_attempt(other) for other in facts.other_attempts]
     if facts.warnings:
         lines.append("## Reader warnings")
         lines += [f"- {one_line(warning)}" for warning in facts.warnings]
     return "\n".join(lines)
+
+
+def _other_attempt(other) -> str:
+    if other.accepted:
+        return f"- attempt {other.number} (accepted): {other.finish_reason}, winner {other.winner or NONE}"
+    return (
+        f"- attempt {other.number} (restarted after {_seconds(other.duration_seconds)}): post-evaluation rejected "
+        f"the answer presented by {other.presented_by or '?'}; reason: {one_line(other.restart_reason or 'not recorded')}"
+    )

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from analysis.massgen.errors import ArchiveRejected, RunFormatError
-from analysis.massgen.layout import find_session_root
+from analysis.massgen.layout import find_session_roots
 
 # A real run has a few hundred files; thousands with agent workspaces.
 MAX_ARCHIVE_MEMBERS = 50_000
@@ -265,4 +265,7 @@ def extract_archive(archive: Path, dest: Path) -> Path:
     except BaseException:
         writer.undo()
         raise
-    return find_session_root(dest, archive.name)
+    roots = find_session_roots(dest, archive.name)
+    # Several runs (a session and its `--continue` runs) are chained by the
+    # reader, which refuses them if they are not one session.
+    return roots[0] if len(roots) == 1 else dest

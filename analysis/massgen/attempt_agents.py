@@ -10,7 +10,7 @@ from types import MappingProxyType
 from analysis.massgen.attempt_files import AttemptSources
 from analysis.massgen.clock import RunClock
 from analysis.massgen.figures import TokenUsage
-from analysis.massgen.massgen_log import Enforcement, MassgenLog
+from analysis.massgen.massgen_log import MassgenLog
 from analysis.massgen.metadata import AgentConfig
 from analysis.massgen.metrics import AgentMetrics
 from analysis.massgen.model import Agent, Answer, RunError, Vote
@@ -125,15 +125,15 @@ def logged_enforcements(log: MassgenLog | None, status: StatusFile | None, clock
     during this attempt when its run time is known."""
     if log is None:
         return {}
-    window = _log_window(status, clock)
+    window = log_window(status, clock)
     counts: dict[str, int] = {}
     for enforcement in log.enforcements:
-        if _in_window(enforcement, window):
+        if in_log_window(enforcement.seconds_of_day, window):
             counts[enforcement.agent] = counts.get(enforcement.agent, 0) + 1
     return counts
 
 
-def _log_window(status: StatusFile | None, clock: RunClock) -> tuple[int, int] | None:
+def log_window(status: StatusFile | None, clock: RunClock) -> tuple[int, int] | None:
     """The attempt's run time as seconds of the day (first, last), with some slack."""
     if not (status and status.start_time is not None and status.elapsed_seconds is not None and clock.offset is not None):
         return None
@@ -144,9 +144,9 @@ def _log_window(status: StatusFile | None, clock: RunClock) -> tuple[int, int] |
     return begin, begin + int(status.elapsed_seconds) + 2 * LOG_WINDOW_SLACK_SECONDS + 1
 
 
-def _in_window(enforcement: Enforcement, window: tuple[int, int] | None) -> bool:
-    if not window or enforcement.seconds_of_day is None:
+def in_log_window(seconds_of_day: int | None, window: tuple[int, int] | None) -> bool:
+    if not window or seconds_of_day is None:
         return True
     # Compare on a clock that may wrap past midnight.
-    offset = (enforcement.seconds_of_day - window[0]) % _SECONDS_PER_DAY
+    offset = (seconds_of_day - window[0]) % _SECONDS_PER_DAY
     return offset <= window[1] - window[0]

@@ -107,3 +107,20 @@ def _recorded_events(coordination: CoordinationLog | None, stream: StreamLog | N
         cut = clock.from_epoch(coordination.last_time)
         recorded += [event for event in stream.timeline if event.at and cut and event.at > cut]
     return recorded
+
+
+def real_span(sources, recorded_start: datetime | None, recorded_seconds: float | None) -> tuple[datetime | None, float | None]:
+    """Start and duration of an attempt whose coordination tracker MassGen reset:
+    the tracker's start is the reset, so the start comes from
+    execution_metadata.yaml's timestamp, else massgen.log's first line, and the
+    duration runs from there to the recorded end."""
+    metadata, clock, log = sources.metadata, sources.clock, sources.massgen_log
+    start = clock.from_local(metadata.timestamp) if metadata and metadata.timestamp else None
+    day = run_day(metadata, sources.status, sources.scan, clock)
+    if start is None and log is not None and log.first_seconds_of_day is not None and day is not None:
+        seconds = log.first_seconds_of_day
+        start = clock.from_local(datetime(day.year, day.month, day.day, seconds // 3600, seconds // 60 % 60, seconds % 60))
+    if start is None or recorded_start is None or start >= recorded_start:
+        return recorded_start, recorded_seconds
+    end_seconds = (recorded_start - start).total_seconds() + (recorded_seconds or 0.0)
+    return start, round(end_seconds, 3)

@@ -4,13 +4,25 @@ from metrics_summary.json, else status.json, else the event stream."""
 from __future__ import annotations
 
 import dataclasses
+from types import MappingProxyType
 
 from analysis.massgen.attempt_files import AttemptFiles, AttemptSources
 from analysis.massgen.clock import RunClock
 from analysis.massgen.figures import RoundRecord, ToolSummary
 from analysis.massgen.merge import time_key
 from analysis.massgen.metrics import AgentMetrics, MetricsFile, MetricsTotals
-from analysis.massgen.model import Agent, Answer, Round, Subagent, ToolStat, Totals, Vote
+from analysis.massgen.model import (
+    Agent,
+    Answer,
+    ApiTimingFacts,
+    BackendTimingFacts,
+    ContextUsage,
+    Round,
+    Subagent,
+    ToolStat,
+    Totals,
+    Vote,
+)
 from analysis.massgen.snapshots import SnapshotScan
 from analysis.massgen.status import AgentStatus, StatusFile
 
@@ -25,7 +37,7 @@ def agent_figures(
     agent_metrics = {agent.id: agent for agent in metrics.agents} if metrics else {}
     agent_status = {agent.id: agent for agent in status.agents} if status else {}
     if not agent_metrics and not agent_status:
-        attempt.warn("no file records token usage; agents' tokens and costs read 0")
+        attempt.warn("no file records token usage: agents' tokens and costs are unknown (null, not 0)")
     return agent_metrics, agent_status
 
 
@@ -130,8 +142,27 @@ def _status_totals(status: StatusFile, summed: Totals) -> Totals:
 def subagents(metrics: MetricsFile | None, scan: SnapshotScan) -> tuple[Subagent, ...]:
     folders = {folder.rsplit("/", 1)[-1]: folder for folder in scan.subagent_folders}
     found = [
-        Subagent(figures.id, figures.input_tokens, figures.output_tokens, figures.cost, folders.pop(figures.id, None))
+        Subagent(figures.id, figures.input_tokens, figures.output_tokens, figures.cost, folders.pop(figures.id, None), figures.status)
         for figures in (metrics.subagents if metrics else ())
     ]
     found += [Subagent(name, 0, 0, 0.0, folder) for name, folder in folders.items()]
     return tuple(found)
+
+
+def api_timing(metrics: MetricsFile | None) -> ApiTimingFacts | None:
+    timing = metrics.api_timing if metrics else None
+    if timing is None:
+        return None
+    return ApiTimingFacts(
+        total_calls=timing.total_calls,
+        total_time_ms=timing.total_time_ms,
+        avg_time_ms=timing.avg_time_ms,
+        avg_ttft_ms=timing.avg_ttft_ms,
+        by_backend=tuple(BackendTimingFacts(item.backend, item.calls, item.time_ms, item.ttft_ms) for item in timing.by_backend),
+    )
+
+
+def context_usage(metrics: MetricsFile | None) -> ContextUsage | None:
+    if metrics is None or (metrics.avg_context_usage_pct is None and not metrics.peak_context_usage_pct):
+        return None
+    return ContextUsage(metrics.avg_context_usage_pct, MappingProxyType(dict(metrics.peak_context_usage_pct or {})))

@@ -91,7 +91,7 @@ def _mapped_labels(mappings: dict[str, MappedSnapshot]) -> list[tuple[str, str]]
 def read_answers(sources: AttemptSources, folder: str, numbers: dict[str, int]) -> list[Answer]:
     coordination, stream = sources.coordination, sources.stream
     recorded = list(coordination.answers) if coordination else []
-    if stream and not (coordination and coordination.complete):
+    if stream and not sources.complete_record:
         known = {answer.label for answer in recorded}
         recorded += [answer for answer in stream.answers if answer.label not in known]
     return merge_answers(recorded, sources.scan.by_agent, sources.mappings, folder, numbers, sources.clock.from_local)
@@ -100,7 +100,7 @@ def read_answers(sources: AttemptSources, folder: str, numbers: dict[str, int]) 
 def read_votes(attempt: AttemptFiles, sources: AttemptSources, vote_files: list[VoteRecord]) -> list[Vote]:
     coordination, stream, status = sources.coordination, sources.stream, sources.status
     recorded = list(coordination.votes) if coordination else []
-    if coordination and coordination.complete:
+    if sources.complete_record:
         return attach_vote_traces(recorded, sources.scan.by_agent)
     # Interrupted or cut short: every vote.json, then the stream's votes.
     votes = merge_votes(merge_votes(recorded, [record.vote for record in vote_files]), stream.votes if stream else ())

@@ -18,6 +18,8 @@ _COLUMNS = (
     ("cost $", "cost_usd", ">"),
     ("err", "errors", ">"),
     ("retry", "enforcement_retries", ">"),
+    ("restarts", "restarts", ">"),
+    ("backoff", "provider_retries", ">"),
 )
 
 
@@ -52,6 +54,13 @@ def _attempt(turn: int, attempt: dict[str, Any]) -> list[str]:
         f"Turn {turn}, attempt {attempt['attempt']} ({status}{completeness}): {attempt['finish_reason']}, "
         f"{_duration(attempt['duration_seconds'])}, winner {attempt['winner'] or '-'}",
     ]
+    if not attempt["accepted"]:
+        lines.append(
+            f"  restarted by post-evaluation: answer presented by {attempt.get('presented_by') or '-'} was rejected"
+            f" ({attempt.get('restart_reason') or 'reason not recorded'})"
+        )
+    if attempt.get("likely_crash"):
+        lines.append("  likely crash: post-evaluation ended without a verdict and no restart followed")
     question = attempt["question"] or "(question unknown)"
     if len(question) > _QUESTION_CHARS:
         question = question[: _QUESTION_CHARS - 1] + "…"
@@ -61,14 +70,18 @@ def _attempt(turn: int, attempt: dict[str, Any]) -> list[str]:
     totals = attempt["totals"]
     total_row = ["total", "", "", "", str(len(attempt["votes"]))]
     total_row += [_cell(totals[key]) for key in ("input_tokens", "output_tokens", "reasoning_tokens", "cost_usd")]
-    total_row += [str(len(attempt["errors"])), ""]
+    total_row += [str(len(attempt["errors"])), "", str(attempt.get("restarts", 0)), ""]
     table = _table([header, *rows, total_row], [align for _, _, align in _COLUMNS])
     lines += ["  " + line for line in table]
     if attempt["votes"]:
         cast = (f"{vote['voter']} -> {vote['voted_for']} ({vote['label'] or '?'})" for vote in attempt["votes"])
         lines.append("  votes: " + "; ".join(cast))
     outcomes = ", ".join(f"{outcome} {count}" for outcome, count in attempt["rounds_by_outcome"].items() if count)
-    lines.append(f"  rounds: {outcomes or 'none'}; tools: {attempt['tool_calls']} calls, {attempt['tool_failures']} failed")
+    tools = (
+        f"{attempt['tool_calls']} calls, {attempt['tool_failures']} failed" if attempt["tool_calls"] is not None else "not recorded"
+    )
+    lines.append(f"  rounds: {outcomes or 'none'}; tools: {tools}")
+    lines += [f"  provider back-off: {retry['agent'] or '-'}: {retry['message'][:160]}" for retry in attempt.get("provider_retries", [])]
     lines += [f"  {error['kind']}: {error['agent'] or '-'}: {error['message'][:160]}" for error in attempt["errors"]]
     lines += [f"  warning: {warning}" for warning in attempt["warnings"]]
     return lines

@@ -22,6 +22,8 @@ MAX_TIMELINE_EVENTS = 10_000
 # has a few dozen.
 MAX_COORDINATION_RECORDS = 100_000
 
+# Events some versions (0.1.1) write twice; the last one stands.
+_LAST_ONE_COUNTS = frozenset({"final_agent_selected", "final_answer", "session_end"})
 _TIMELINE_KINDS = {
     "session_start": "session_start",
     "new_answer": "answer",
@@ -49,6 +51,11 @@ class CoordinationLog:
     errors: list[RunError] = field(default_factory=list)
     timeline: list[TimelineEvent] = field(default_factory=list)
     last_time: float | None = None  # of the last event read
+    # restart_completed events per agent: how often each agent was restarted.
+    restarts: dict[str, int] = field(default_factory=dict)
+    # restart_triggered events: (triggering agent, agents affected, epoch)
+    restart_triggers: list[tuple[str | None, int, float | None]] = field(default_factory=list)
+    session_end_time: float | None = None  # of the last session_end
     complete: bool = True
     warnings: list[str] = field(default_factory=list)
 
@@ -60,6 +67,7 @@ class _Collector:
         self.log = CoordinationLog()
         self._overflowed: set[str] = set()
         self._seen_session_start = False
+        self._final_selected: str | None = None
 
     def _keep(self, records: list[Any], what: str, limit: int) -> bool:
         if len(records) < limit:
@@ -84,6 +92,16 @@ class _Collector:
         epoch = as_epoch(raw.get("timestamp"))
         if epoch is not None:
             self.log.last_time = epoch
+        if kind == "restart_completed":
+            agent_id = as_str(raw.get("agent_id"))
+            if agent_id and (agent_id in self.log.restarts or len(self.log.restarts) < MAX_COORDINATION_RECORDS):
+                self.log.restarts[agent_id] = self.log.restarts.get(agent_id, 0) + 1
+            return
+        if kind == "restart_triggered" and len(self.log.restart_triggers) < MAX_COORDINATION_RECORDS:
+            affected = as_list(as_dict(raw.get("context")).get("affected_agents"))
+            self.log.restart_triggers.append((as_str(raw.get("agent_id")), len(affected), epoch))
+        if kind == "session_end" and epoch is not None:
+            self.log.session_end_time = epoch
         timeline_kind = _TIMELINE_KINDS.get(kind or "")
         if timeline_kind is None:
             return
@@ -119,11 +137,18 @@ class _Collector:
                 error_kind = "timeout" if kind == "agent_timeout" else "error"
                 log.errors.append(RunError(agent=agent, kind=error_kind, message=details, at=at, source=self.name))
         elif kind == "final_agent_selected" and agent:
-            log.final_winner = log.final_winner or agent
+            self._final_selected = agent
         elif kind == "final_answer":
             log.final_label = label
         if self._keep(log.timeline, "timeline events", MAX_TIMELINE_EVENTS):
             log.timeline.append(TimelineEvent(at=at, kind=timeline_kind, agent=agent, label=label, details=details))
+
+
+def _last_ones(timeline: list[TimelineEvent]) -> list[TimelineEvent]:
+    """The timeline with only the last of each event some versions write twice."""
+    kinds = {_TIMELINE_KINDS[kind] for kind in _LAST_ONE_COUNTS}
+    last = {event.kind: index for index, event in enumerate(timeline) if event.kind in kinds}
+    return [event for index, event in enumerate(timeline) if event.kind not in kinds or last[event.kind] == index]
 
 
 def read_coordination(path: Path, name: str, clock: RunClock) -> CoordinationLog:
@@ -143,4 +168,10 @@ def read_coordination(path: Path, name: str, clock: RunClock) -> CoordinationLog
             raise
         collector.log.complete = False
         collector.log.warnings.append(f"{exc}; only the events before that point were used")
-    return collector.log
+    log = collector.log
+    log.timeline = _last_ones(log.timeline)
+    # session_metadata's winner first, else the last final_agent_selected.
+    log.final_winner = log.final_winner or collector._final_selected
+    if log.end_time is None and log.session_end_time is not None:
+        log.end_time = log.session_end_time
+    return log

@@ -7,6 +7,7 @@ the speed of a bare read of the file."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from analysis.massgen.clock import RunClock, parse_local_iso
 from analysis.massgen.figures import as_dict, as_float, as_str
 from analysis.massgen.lines import LineReader
 from analysis.massgen.model import MAX_DETAILS_CHARS, MAX_REASON_CHARS, Answer, RunError, TimelineEvent, Vote
-from analysis.massgen.streamlog import StreamLog
+from analysis.massgen.streamlog import ProviderRetry, StreamLog
 from analysis.redaction.scrub import scrub_excerpt
 
 # High-volume or uninformative event types, counted but not decoded. Any type
@@ -48,6 +49,10 @@ _TIME_KEYS = (b'"timestamp": "', b'"timestamp":"')
 _SNIFF_BYTES = 256
 _MAX_TYPE_BYTES = 64
 _ERROR_LEVELS = frozenset({"error", "critical"})
+# MassGen's own back-off on a provider error, streamed as text to the agent's
+# output: "⚠️ [Gemini] Rate limited (HTTP 429) after partial output. Retrying attempt 2/5...".
+_RETRY_MARKER = b"Retrying attempt "
+_RETRY_TEXT = re.compile(r"(Rate limit[^\n]{0,300}?Retrying attempt \d{1,4}/\d{1,4})")
 
 
 def _sniff(line: bytes, keys: tuple[bytes, bytes]) -> bytes | None:
@@ -76,6 +81,19 @@ def _message(data: dict[str, Any]) -> str:
         if isinstance(value, str) and value:
             return value
     return ""
+
+
+def _provider_retry(log: StreamLog, line: bytes, clock: RunClock) -> None:
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return
+    if not isinstance(event, dict):
+        return
+    match = _RETRY_TEXT.search(as_str(as_dict(event.get("data")).get("content")) or "")
+    if match:
+        message = scrub_excerpt(match.group(1), MAX_DETAILS_CHARS)
+        log.add(log.provider_retries, ProviderRetry(as_str(event.get("agent_id")), _time(event, clock), message))
 
 
 def _count_tool(log: StreamLog, kind: str, data: dict[str, Any]) -> None:
@@ -158,6 +176,8 @@ def read_events_jsonl(path: Path, name: str, clock: RunClock, keep_records: bool
                 kind = line[start:end]
                 if kind in counted_only:
                     skipped[kind] = skipped.get(kind, 0) + 1
+                    if kind == b"text" and _RETRY_MARKER in line:
+                        _provider_retry(log, line, clock)
                     continue
         elif line.isspace():
             continue

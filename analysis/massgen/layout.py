@@ -24,6 +24,16 @@ MAX_TURNS = 1_000
 MAX_ATTEMPTS_PER_TURN = 100
 # A turn folder without attempt_M folders but with these files is read as its only attempt.
 _ATTEMPT_FILES = ("status.json", "execution_metadata.yaml", "events.jsonl", "streaming_debug.log", "coordination_events.json")
+# MassGen 0.1.0-0.1.7 wrote a session's files straight into `log_*/`, with no
+# turn_N/attempt_M folders; one of these files marks such a folder.
+_FLAT_RUN_FILES = ("coordination_events.json", "execution_metadata.yaml")
+FLAT_LAYOUT_WARNING = "flat layout of MassGen 0.1.0-0.1.7 (no turn_N/attempt_M folders): read as turn 1, attempt 1"
+# The files a finished attempt has; a `--continue` stub (0.1.97) has none of them.
+_RECORD_FILES = ("status.json", "metrics_summary.json", "coordination_events.json")
+_STREAM_FILES = ("events.jsonl", "streaming_debug.log", "massgen.log", "massgen_debug.log")
+# A folder holding several runs is read as one session only when each later run
+# continues the one before (`massgen --continue`), and only up to this many.
+MAX_CHAINED_RUNS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +41,9 @@ class TurnFolder:
     number: int
     folder: str  # relative to the session root
     attempts: tuple[tuple[int, str], ...]  # (number, folder relative to the session root)
+    # A `--continue` stub folder whose stream, log and metadata belong to this
+    # turn's first attempt (MassGen 0.1.97 writes them to the new run's turn_1).
+    borrowed: str | None = None
 
 
 def _numbered(directory: Path, pattern: re.Pattern[str]) -> list[tuple[int, str]]:
@@ -46,25 +59,56 @@ def _numbered(directory: Path, pattern: re.Pattern[str]) -> list[tuple[int, str]
     return sorted(found)
 
 
+def _has_file(directory: Path, names: tuple[str, ...]) -> bool:
+    return any((directory / name).is_file() and not (directory / name).is_symlink() for name in names)
+
+
+def is_flat_root(directory: Path) -> bool:
+    """A pre-0.1.8 session folder: run files in the folder itself, no turn_N."""
+    return (
+        not _TURN.match(directory.name)
+        and not _ATTEMPT.match(directory.name)
+        and _has_file(directory, _FLAT_RUN_FILES)
+        and not _numbered(directory, _TURN)
+    )
+
+
 def _is_session_root(directory: Path) -> bool:
-    return bool(_numbered(directory, _TURN))
+    return bool(_numbered(directory, _TURN)) or is_flat_root(directory)
 
 
-def find_session_root(directory: Path, shown_as: str) -> Path:
-    """The one session root at or below `directory`; `shown_as` names it in errors."""
+def find_session_roots(directory: Path, shown_as: str) -> list[Path]:
+    """The session roots nearest to the top of `directory` (usually one, two
+    for a session and its `--continue` run); `shown_as` names it in errors."""
     if _is_session_root(directory):
-        return directory
+        return [directory]
     found, complete = search_folders(
         directory, _is_session_root, max_depth=MAX_ROOT_SEARCH_DEPTH, max_folders=MAX_ROOT_SEARCH_FOLDERS, nearest_only=True
     )
     if not complete:
         raise RunFormatError(shown_as, f"has more than {MAX_ROOT_SEARCH_FOLDERS} folders and no MassGen run near its top")
     if not found:
-        raise RunFormatError(shown_as, "holds no MassGen run (no folder with turn_N sub-folders)")
+        raise RunFormatError(shown_as, "holds no MassGen run (no folder with turn_N sub-folders or run files)")
+    return sorted(found, key=lambda path: path.name)
+
+
+def refuse_several(found: list[Path], shown_as: str) -> RunFormatError:
+    names = ", ".join(sorted(path.name for path in found)[:5])
+    return RunFormatError(shown_as, f"holds {len(found)} MassGen runs ({names}); give one at a time")
+
+
+def find_session_root(directory: Path, shown_as: str) -> Path:
+    """The one session root at or below `directory`; `shown_as` names it in errors."""
+    found = find_session_roots(directory, shown_as)
     if len(found) > 1:
-        names = ", ".join(sorted(path.name for path in found)[:5])
-        raise RunFormatError(shown_as, f"holds {len(found)} MassGen runs ({names}); give one at a time")
+        raise refuse_several(found, shown_as)
     return found[0]
+
+
+def is_continuation_stub(folder: Path) -> bool:
+    """An attempt folder with a stream or log but no record of its own: what
+    `massgen --continue` (0.1.97) leaves in the new run's turn_1/attempt_1."""
+    return not _has_file(folder, _RECORD_FILES) and _has_file(folder, _STREAM_FILES)
 
 
 def search_folders(
@@ -98,8 +142,43 @@ def search_folders(
     return found, True
 
 
-def list_turns(root: Path) -> tuple[list[TurnFolder], list[str]]:
-    """Turn folders with their attempt folders, in number order, and warnings."""
+def list_turns(root: Path, base: Path | None = None) -> tuple[list[TurnFolder], list[str]]:
+    """Turn folders with their attempt folders, in number order, and warnings.
+    Folders are relative to `base` (a folder above `root` when several runs are
+    read as one session), else to `root`."""
+    base = base or root
+    prefix = root.relative_to(base).as_posix() if root != base else ""
+    if is_flat_root(root):
+        return [TurnFolder(1, prefix, ((1, prefix),))], [f"{prefix or root.name}: {FLAT_LAYOUT_WARNING}"]
+    listed, warnings = _list_turn_folders(root)
+    if prefix:
+        listed = [
+            TurnFolder(turn.number, f"{prefix}/{turn.folder}", tuple((n, f"{prefix}/{folder}") for n, folder in turn.attempts))
+            for turn in listed
+        ]
+        warnings = [f"{prefix}/{warning}" for warning in warnings]
+    return _fold_continuation_stub(base, listed, warnings)
+
+
+def _fold_continuation_stub(base: Path, listed: list[TurnFolder], warnings: list[str]) -> tuple[list[TurnFolder], list[str]]:
+    """MassGen 0.1.97's `--continue` opens a new run whose turn_1/attempt_1
+    holds only the follow-up question's stream, log and metadata, and whose
+    turn_2/attempt_1 holds the rest: that is one turn (2), not two."""
+    if len(listed) < 2 or listed[0].number != 1 or len(listed[0].attempts) != 1:
+        return listed, warnings
+    stub = listed[0].attempts[0][1]
+    following = listed[1]
+    if not is_continuation_stub(base / stub) or _has_file(base / following.attempts[0][1], _STREAM_FILES[:2]):
+        return listed, warnings
+    warnings.append(
+        f"{stub}: holds only the stream, log and metadata of turn {following.number}'s question "
+        f"(a `massgen --continue` run, MassGen 0.1.97); read as part of turn {following.number}, not as a turn of its own"
+    )
+    folded = TurnFolder(following.number, following.folder, following.attempts, borrowed=stub)
+    return [folded, *listed[2:]], warnings
+
+
+def _list_turn_folders(root: Path) -> tuple[list[TurnFolder], list[str]]:
     warnings: list[str] = []
     turns = _numbered(root, _TURN)
     if len(turns) > MAX_TURNS:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from analysis.massgen.labels import split_label
-from analysis.massgen.model import Answer, RunError, TimelineEvent, Vote
+from analysis.massgen.model import Answer, RunError, TimelineEvent, Vote, join_path
 from analysis.massgen.snapshots import MappedSnapshot, Snapshot
 
 # Two records of one vote or error written by different files lie this close in time.
@@ -48,7 +48,7 @@ def merge_answers(
         if label not in by_label:
             by_label[label] = dataclasses.replace(answer, label=label)
     mapped_folders = {
-        f"{attempt_folder}/{mapped.path}".rsplit("/", 1)[0]: label for label, mapped in mappings.items() if mapped.kind == "answer"
+        join_path(attempt_folder, mapped.path).rsplit("/", 1)[0]: label for label, mapped in mappings.items() if mapped.kind == "answer"
     }
     for agent, agent_snapshots in snapshots.items():
         ordinal = 0

@@ -13,7 +13,7 @@ import yaml
 
 from analysis.massgen.clock import parse_local_iso
 from analysis.massgen.errors import RunFormatError
-from analysis.redaction.scrub import scrub
+from analysis.redaction.scrub import scrub, scrub_text
 
 # Real files are a few kilobytes; the pure-Python parser needs ~2 s per MiB.
 MAX_METADATA_BYTES = 1024 * 1024
@@ -42,6 +42,9 @@ class Metadata:
     massgen_version: str | None
     agents: tuple[AgentConfig, ...]
     config: dict[str, Any]  # the whole config, scrubbed
+    # Why the previous attempt was restarted (`coordination.restart_reason`,
+    # written into the metadata of the attempt an orchestration restart opens).
+    restart_reason: str | None = None
 
 
 class _Budget:
@@ -128,4 +131,12 @@ def read_metadata(path: Path, name: str) -> Metadata:
         massgen_version=_text(document.get("massgen_version")),
         agents=agents_from_config(config),
         config=scrub(config),
+        restart_reason=_restart_reason(document),
     )
+
+
+def _restart_reason(document: dict[str, Any]) -> str | None:
+    coordination = document.get("coordination")
+    coordination = coordination if isinstance(coordination, dict) else {}
+    reason = _text(coordination.get("restart_reason")) or _text(document.get("restart_reason"))
+    return scrub_text(reason) if reason else None

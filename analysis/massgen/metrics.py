@@ -40,6 +40,7 @@ class SubagentFigures:
     input_tokens: int
     output_tokens: int
     cost: float
+    status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,25 @@ class AgentMetrics:
     id: str
     usage: TokenUsage | None
     rounds: tuple[RoundRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BackendTiming:
+    backend: str
+    calls: int | None
+    time_ms: float | None
+    ttft_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTiming:
+    """metrics_summary.json `api_timing`: what `massgen logs summary` shows as API timing."""
+
+    total_calls: int | None
+    total_time_ms: float | None
+    avg_time_ms: float | None
+    avg_ttft_ms: float | None
+    by_backend: tuple[BackendTiming, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +78,10 @@ class MetricsFile:
     rounds_by_outcome: dict[str, int] | None
     agents: tuple[AgentMetrics, ...]
     subagents: tuple[SubagentFigures, ...]
+    api_timing: ApiTiming | None = None
+    avg_context_usage_pct: float | None = None  # rounds.avg_context_usage_pct
+    # Each agent's largest context_usage_pct over its rounds.
+    peak_context_usage_pct: dict[str, float] | None = None
 
 
 def _subagent(index: int, raw: dict[str, Any]) -> SubagentFigures:
@@ -67,6 +91,7 @@ def _subagent(index: int, raw: dict[str, Any]) -> SubagentFigures:
         input_tokens=as_int(raw.get("input_tokens")) or usage.input_tokens,
         output_tokens=as_int(raw.get("output_tokens")) or usage.output_tokens,
         cost=as_float(raw.get("estimated_cost")) or as_float(raw.get("cost")) or usage.cost_usd,
+        status=as_str(raw.get("status")),
     )
 
 
@@ -93,4 +118,35 @@ def read_metrics(path: Path, name: str) -> MetricsFile:
             if isinstance(raw, dict)
         ),
         subagents=tuple(_subagent(index, raw) for index, raw in enumerate(subagents) if isinstance(raw, dict)),
+        api_timing=_api_timing(document.get("api_timing")),
+        avg_context_usage_pct=as_float(as_dict(document.get("rounds")).get("avg_context_usage_pct")),
+        peak_context_usage_pct=_peak_context_usage(as_dict(document.get("agents"))),
     )
+
+
+def _api_timing(raw: Any) -> ApiTiming | None:
+    raw = as_dict(raw)
+    if not raw:
+        return None
+    by_backend = tuple(
+        BackendTiming(str(name), as_int(figures.get("calls")), as_float(figures.get("time_ms")), as_float(figures.get("ttft_ms")))
+        for name, figures in as_dict(raw.get("by_backend")).items()
+        if isinstance(figures, dict)
+    )
+    return ApiTiming(
+        total_calls=as_int(raw.get("total_calls")),
+        total_time_ms=as_float(raw.get("total_time_ms")),
+        avg_time_ms=as_float(raw.get("avg_time_ms")),
+        avg_ttft_ms=as_float(raw.get("avg_ttft_ms")),
+        by_backend=by_backend,
+    )
+
+
+def _peak_context_usage(agents: dict[str, Any]) -> dict[str, float] | None:
+    peaks: dict[str, float] = {}
+    for agent_id, raw in agents.items():
+        for entry in as_list(as_dict(raw).get("round_history")):
+            value = as_float(as_dict(entry).get("context_usage_pct"))
+            if value is not None:
+                peaks[str(agent_id)] = max(peaks.get(str(agent_id), value), value)
+    return peaks or None

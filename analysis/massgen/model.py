@@ -26,6 +26,12 @@ MAX_DETAILS_CHARS = 2_000
 MAX_REASON_CHARS = 20_000
 
 
+def join_path(folder: str, name: str) -> str:
+    """`folder/name`, relative to the session root; the flat layout of MassGen
+    0.1.0-0.1.7 keeps its attempt's files in the root itself (folder "")."""
+    return f"{folder}/{name}" if folder else name
+
+
 class RunFiles:
     """The directory a session was read from. When the session came from an
     archive extracted into a temporary directory, `keepalive` owns that
@@ -93,6 +99,18 @@ class Agent:
     status: str | None = None
     times_restarted: int = 0
     config: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # False when no file of the run records token usage (MassGen before 0.1.8
+    # has no status.json, before 0.1.27 no metrics_summary.json): the token and
+    # cost fields above then read 0 but mean "unknown", and the summary says null.
+    usage_recorded: bool = True
+    # False when neither status.json nor massgen.log exists to count re-prompts.
+    enforcement_recorded: bool = True
+    # restart_completed events for this agent (status.json's times_restarted
+    # when the coordination record has none).
+    restarts: int = 0
+    # Provider errors MassGen backed off from and retried (massgen.log and
+    # events.jsonl); None when neither file exists.
+    provider_retries: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +210,7 @@ class Totals:
     cached_input_tokens: int = 0
     cost_usd: float = 0.0
     subagent_cost_usd: float = 0.0
+    recorded: bool = True  # False: no file records usage; the figures mean "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +220,40 @@ class Subagent:
     output_tokens: int
     cost_usd: float
     path: str | None  # its log folder, relative to the session root
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRetryRecord:
+    """One provider error MassGen backed off from and retried on its own."""
+
+    agent: str | None
+    message: str
+    at: datetime | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class BackendTimingFacts:
+    backend: str
+    calls: int | None
+    time_ms: float | None
+    ttft_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTimingFacts:
+    total_calls: int | None
+    total_time_ms: float | None
+    avg_time_ms: float | None
+    avg_ttft_ms: float | None
+    by_backend: tuple[BackendTimingFacts, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContextUsage:
+    avg_pct: float | None  # metrics_summary.json rounds.avg_context_usage_pct
+    peak_pct_by_agent: Mapping[str, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +285,18 @@ class Attempt:
     massgen_version: str | None
     path: str  # the attempt folder, relative to the session root
     warnings: tuple[str, ...]
+    tools_recorded: bool = True  # False: no file records tool use (MassGen 0.1.1)
+    presented_by: str | None = None  # who presented the final answer (for a restarted attempt: the rejected one)
+    restart_reason: str | None = None  # why this attempt was restarted (the next attempt's metadata)
+    # The restart reason this attempt's own metadata records: why the attempt
+    # before it was restarted.
+    previous_restart_reason: str | None = None
+    likely_crash: bool = False  # post-evaluation ended without a verdict and no restart followed
+    tracker_reset: bool = False  # answers and votes came from snapshots: MassGen reset its tracker
+    provider_retries: tuple[ProviderRetryRecord, ...] = ()
+    restart_triggers: int = 0  # restart_triggered events
+    api_timing: ApiTimingFacts | None = None
+    context_usage: ContextUsage | None = None
 
     def agent(self, agent_id: str) -> Agent | None:
         return next((agent for agent in self.agents if agent.id == agent_id), None)
@@ -244,6 +309,8 @@ class Attempt:
 class Turn:
     number: int
     attempts: tuple[Attempt, ...]
+    # turn_N/ANALYSIS_REPORT.md, written by `massgen logs analyze --mode self`.
+    analysis_report: TextRef | None = None
 
     @property
     def accepted_attempt(self) -> Attempt:

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
 from analysis.massgen.archive import ARCHIVE_SUFFIXES, extract_archive, is_archive
 from analysis.massgen.attempt import read_attempt
 from analysis.massgen.errors import RunFormatError
-from analysis.massgen.layout import find_session_root, list_turns
-from analysis.massgen.model import RunFiles, Session, Turn
+from analysis.massgen.layout import MAX_CHAINED_RUNS, TurnFolder, find_session_roots, list_turns, refuse_several
+from analysis.massgen.model import RunFiles, Session, TextRef, Turn, join_path
+from analysis.massgen.session_links import carry_forward
 from analysis.massgen.snapshots import scan_finals
+
+
+# What `massgen logs analyze --mode self` writes into a turn folder.
+ANALYSIS_REPORT_NAME = "ANALYSIS_REPORT.md"
+
+
+def _common_parent(roots: list[Path]) -> Path:
+    return Path(os.path.commonpath([str(root.parent) for root in roots]))
 
 
 class _ExtractionDir:
@@ -32,20 +42,66 @@ def _archive_stem(archive: Path) -> str:
     return name
 
 
-def _read(files: RunFiles, session_id: str) -> Session:
-    turn_folders, warnings = list_turns(files.root)
+def _read(files: RunFiles, session_id: str, roots: list[Path] | None = None) -> Session:
+    """`roots`: several runs below `files.root` read as one session (a run and
+    its `massgen --continue` runs), else the session root is `files.root`."""
+    turn_folders, warnings = _list_all_turns(files, roots)
     turns = []
     for turn in turn_folders:
         finals = scan_finals(files, turn.folder)
         last = len(turn.attempts) - 1
         attempts = tuple(
-            read_attempt(files, folder, number, index == last, finals) for index, (number, folder) in enumerate(turn.attempts)
+            read_attempt(files, folder, number, index == last, finals, turn.borrowed if index == 0 else None)
+            for index, (number, folder) in enumerate(turn.attempts)
         )
-        turns.append(Turn(turn.number, attempts))
+        turns.append(Turn(turn.number, attempts, _analysis_report(files, turn.folder)))
     if not turns:
         raise RunFormatError(session_id, "has no readable turn folder")
+    turns = carry_forward(turns)
     version = next((attempt.massgen_version for turn in turns for attempt in turn.attempts if attempt.massgen_version), None)
     return Session(session_id=session_id, massgen_version=version, turns=tuple(turns), warnings=tuple(warnings), files=files)
+
+
+def _list_all_turns(files: RunFiles, roots: list[Path] | None) -> tuple[list[TurnFolder], list[str]]:
+    if not roots:
+        return list_turns(files.root)
+    listed: list[TurnFolder] = []
+    warnings = [f"{len(roots)} runs read as one session: {', '.join(root.name for root in roots)} (`massgen --continue`)"]
+    for root in roots:
+        turns, notes = list_turns(root, files.root)
+        listed += turns
+        warnings += notes
+    return listed, warnings
+
+
+def _analysis_report(files: RunFiles, turn_folder: str) -> TextRef | None:
+    path = files.resolve(join_path(turn_folder, ANALYSIS_REPORT_NAME))
+    if not path.is_file() or path.is_symlink():
+        return None
+    return TextRef(files, join_path(turn_folder, ANALYSIS_REPORT_NAME), path.stat().st_size)
+
+
+def _chain(roots: list[Path], shown_as: str) -> list[Path]:
+    """Several runs found together are one session only when each one after
+    the first continues it (its turns start after the previous run's last)."""
+    if len(roots) > MAX_CHAINED_RUNS:
+        raise refuse_several(roots, shown_as)
+    last_turn = 0
+    for index, root in enumerate(roots):
+        numbers = [turn.number for turn in list_turns(root)[0]]
+        if not numbers or (index and min(numbers) <= last_turn):
+            raise refuse_several(roots, shown_as)
+        last_turn = max(numbers)
+    return roots
+
+
+def _read_folder(folder: Path, shown_as: str, session_id: str, keepalive: object | None = None) -> Session:
+    roots = find_session_roots(folder, shown_as)
+    if len(roots) > 1:
+        chained = _chain(roots, shown_as)
+        return _read(RunFiles(_common_parent(chained), keepalive), chained[0].name, chained)
+    root = roots[0]
+    return _read(RunFiles(root, keepalive), session_id if root == folder else root.name)
 
 
 def read_session(path: Path, *, extract_to: Path | None = None) -> Session:
@@ -59,20 +115,19 @@ def read_session(path: Path, *, extract_to: Path | None = None) -> Session:
     a hostile archive) naming the file and the reason."""
     path = Path(path)
     if path.is_dir():
-        root = find_session_root(path, path.name)
-        return _read(RunFiles(root), root.name)
+        return _read_folder(path, path.name, path.name)
     if not path.exists():
         raise RunFormatError(str(path), "does not exist")
     if not is_archive(path):
         raise RunFormatError(path.name, f"is neither a session folder nor a {'/'.join(ARCHIVE_SUFFIXES)} archive")
     if extract_to is not None:
         root = extract_archive(path, extract_to)
-        return _read(RunFiles(root), root.name if root != Path(extract_to) else _archive_stem(path))
+        return _read_folder(root, path.name, root.name if root != Path(extract_to) else _archive_stem(path))
     extraction = _ExtractionDir()
     try:
         root = extract_archive(path, extraction.path)
         session_id = _archive_stem(path) if root == extraction.path else root.name
-        return _read(RunFiles(root, keepalive=extraction), session_id)
+        return _read_folder(root, path.name, session_id, keepalive=extraction)
     except BaseException:
         extraction.remove()
         raise

@@ -16,7 +16,7 @@ from pathlib import Path
 from analysis.massgen.clock import RunClock, as_epoch, parse_folder_time
 from analysis.massgen.figures import as_dict, as_int, as_str
 from analysis.massgen.jsondoc import load_json_object
-from analysis.massgen.model import MAX_REASON_CHARS, RunFiles, TextRef, Vote
+from analysis.massgen.model import MAX_REASON_CHARS, RunFiles, TextRef, Vote, join_path
 from analysis.redaction.scrub import scrub_excerpt
 
 # Folders of an attempt that are never an agent's snapshots.
@@ -62,7 +62,7 @@ def _files(directory: Path) -> dict[str, int]:
 
 
 def _ref(files: RunFiles, folder: str, name: str, present: dict[str, int]) -> TextRef | None:
-    return TextRef(files, f"{folder}/{name}", present[name]) if name in present else None
+    return TextRef(files, join_path(folder, name), present[name]) if name in present else None
 
 
 def _subdirectories(directory: Path) -> list[str]:
@@ -89,7 +89,7 @@ def scan_snapshots(files: RunFiles, attempt: str) -> SnapshotScan:
         budget -= len(named)
         snapshots = []
         for name, time in named:
-            folder = f"{attempt}/{agent}/{name}"
+            folder = join_path(attempt, f"{agent}/{name}")
             present = _files(files.resolve(folder))
             snapshots.append(
                 Snapshot(
@@ -107,10 +107,10 @@ def scan_snapshots(files: RunFiles, attempt: str) -> SnapshotScan:
     finals = {}
     for agent in _subdirectories(base / "final"):
         present = _files(base / "final" / agent)
-        answer = _ref(files, f"{attempt}/final/{agent}", "answer.txt", present)
+        answer = _ref(files, join_path(attempt, f"final/{agent}"), "answer.txt", present)
         if answer is not None:
             finals[agent] = answer
-    subagents = tuple(f"{attempt}/subagents/{name}" for name in _subdirectories(base / "subagents"))
+    subagents = tuple(join_path(attempt, f"subagents/{name}") for name in _subdirectories(base / "subagents"))
     return SnapshotScan(by_agent, finals, subagents, truncated)
 
 
@@ -118,8 +118,8 @@ def scan_finals(files: RunFiles, folder: str) -> dict[str, TextRef]:
     """`<folder>/final/<agent>/answer.txt` (the turn-level copy of the accepted final)."""
     finals = {}
     for agent in _subdirectories(files.resolve(folder) / "final"):
-        present = _files(files.resolve(f"{folder}/final/{agent}"))
-        answer = _ref(files, f"{folder}/final/{agent}", "answer.txt", present)
+        present = _files(files.resolve(join_path(folder, f"final/{agent}")))
+        answer = _ref(files, join_path(folder, f"final/{agent}"), "answer.txt", present)
         if answer is not None:
             finals[agent] = answer
     return finals

@@ -70,6 +70,7 @@ class StatusFile:
     rounds_by_outcome: dict[str, int] | None
     agents: tuple[AgentStatus, ...]
     winner: str | None
+    phase: str | None = None  # coordination.phase when the file was last written
 
 
 def _first_vote(raw: Any) -> FirstVote | None:
@@ -155,4 +156,5 @@ def read_status(path: Path, name: str) -> StatusFile:
             _agent(str(agent_id), raw) for agent_id, raw in as_dict(document.get("agents")).items() if isinstance(raw, dict)
         ),
         winner=as_str(results.get("winner")),
+        phase=as_str(as_dict(document.get("coordination")).get("phase")),
     )

@@ -31,6 +31,15 @@ class ToolCounter:
     total_seconds: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class ProviderRetry:
+    """A provider error MassGen retried itself ("Rate limited ... Retrying attempt 2/5")."""
+
+    agent: str | None
+    at: datetime | None
+    message: str
+
+
 @dataclass(slots=True)
 class StreamLog:
     name: str
@@ -48,6 +57,10 @@ class StreamLog:
     timeline: list[TimelineEvent] = field(default_factory=list)
     tools: dict[str, ToolCounter] = field(default_factory=dict)
     final_agent: str | None = None
+    provider_retries: list[ProviderRetry] = field(default_factory=list)
+    # Events of orchestration post-evaluation, and whether one gave a verdict.
+    post_evaluation_started: bool = False
+    post_evaluation_verdict: bool = False
     truncated_records: bool = False
 
     def bad_line(self, number: int) -> None:

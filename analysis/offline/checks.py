@@ -28,7 +28,33 @@ WASTED_COST_SHARE_WARNING = 0.25
 MAX_EVIDENCE_ITEMS = 8
 MAX_EVIDENCE_CHARS = 240
 
+# A restart cascade: MassGen restarts every agent on each new answer, so one
+# restart per answer is the design; at least as many restarts as agents, and
+# more than one per answer, is a cascade (the real 0.1.1 run: 17 restarts, 7
+# agents, 7 answers, 22 minutes instead of 2-3).
+RESTART_CASCADE_MIN_PER_AGENT = 1
+# A vote or two arriving after an answer changed is routine; this many ignored
+# votes means agents kept voting on stale answers (the 0.1.43 no-tools timeout run: 51).
+IGNORED_VOTES_WARNING = 5
 CRITICAL, WARNING, INFO = "critical", "warning", "info"
+# Within a severity, the order a person would lead with: what defines the run
+# (it crashed, timed out, restarted itself over and over) before what explains it.
+LEAD_ORDER = (
+    "crash",
+    "incomplete_run",
+    "timeouts",
+    "restart_cascade",
+    "orchestration_restart",
+    "provider_backoff",
+    "errors",
+    "ignored_votes",
+    "enforcement",
+    "tool_failures",
+    "split_vote",
+    "unproductive_rounds",
+    "unvoted_answers",
+    "cost_outlier",
+)
 SEVERITY_ORDER = (CRITICAL, WARNING, INFO)
 SEVERITY_NOUNS = {CRITICAL: "critical finding", WARNING: "warning", INFO: "note"}
 PASS, WARN, FAIL = "pass", "warn", "fail"
@@ -64,16 +90,25 @@ def analyze(facts: RunFacts) -> OfflineReport:
 def find(facts: RunFacts) -> tuple[Finding, ...]:
     found = [
         *_run_outcome(facts),
+        *_restart_cascade(facts),
+        *_orchestration_restart(facts),
+        *_ignored_votes(facts),
+        *_provider_backoffs(facts),
         *_errors(facts),
         *_enforcement(facts),
         *_tool_failures(facts),
+        *_split_vote(facts),
         *_wasted_rounds(facts),
         *_unvoted_agents(facts),
-        *_split_vote(facts),
         *_cost_outliers(facts),
     ]
-    # Stable sort: within a severity the rules keep the order above.
-    return tuple(sorted(found, key=lambda finding: SEVERITY_ORDER.index(finding.severity)))
+    # Severity first; within a severity, what a person would lead with (LEAD_ORDER),
+    # then the order the rules found them in.
+    return tuple(sorted(found, key=lambda finding: (SEVERITY_ORDER.index(finding.severity), _lead(finding.category))))
+
+
+def _lead(category: str) -> int:
+    return LEAD_ORDER.index(category) if category in LEAD_ORDER else len(LEAD_ORDER)
 
 
 def verdict_for(findings: tuple[Finding, ...]) -> str:
@@ -113,18 +148,39 @@ def _usd(value: float) -> str:
     return f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
 
 
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "an unknown time"
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)} min {rest:.0f} s" if minutes else f"{rest:.1f} s"
+
+
 def _run_outcome(facts: RunFacts) -> list[Finding]:
     if facts.finish_reason == COMPLETED and facts.complete:
         return []
     details = [f"finish_reason: {facts.finish_reason or 'unknown'}"]
     if facts.finish_details:
         details.append(facts.finish_details)
+    if facts.likely_crash:
+        return [
+            Finding(
+                "crash",
+                CRITICAL,
+                "MassGen likely crashed: post-evaluation ended without a verdict and no restart followed",
+                _evidence([*details, "the attempt's end-of-run files (metrics, coordination record) are missing"]),
+                "Read the end of massgen.log for the traceback; the run's answer was never accepted.",
+            )
+        ]
     if facts.finish_reason == "timeout":
+        ignored = len(facts.ignored_votes)
+        if ignored:
+            details.append(f"{_plural(ignored, 'vote')} ignored by the orchestrator before the timeout")
         return [
             Finding(
                 "timeouts",
                 CRITICAL,
-                "The run ended on a timeout before the agents converged",
+                "The run ended on a timeout before the agents converged"
+                + (f" ({_plural(ignored, 'vote')} ignored)" if ignored else ""),
                 _evidence(details),
                 "Raise the orchestrator timeout or give the agents a narrower question.",
             )
@@ -139,6 +195,100 @@ def _run_outcome(facts: RunFacts) -> list[Finding]:
             _evidence(details),
             "Check massgen.log for the crash and re-run; the figures are reconstructed from what was written.",
         )
+    ]
+
+
+def _restart_cascade(facts: RunFacts) -> list[Finding]:
+    agents = len(facts.agents)
+    answers = len(facts.answers)
+    if not agents or facts.restarts < agents * RESTART_CASCADE_MIN_PER_AGENT or facts.restarts <= answers:
+        return []
+    restarted = [agent for agent in facts.agents if agent.restarts]
+    events = facts.restart_events
+    evidence = [
+        f"{facts.restarts} restarts for {_plural(answers, 'answer')} from {_plural(agents, 'agent')} "
+        f"({facts.restart_triggers} restart triggers); agents affected: {len(restarted)} of {agents}",
+        "restarts per agent: " + ", ".join(f"{agent.id} {agent.restarts}" for agent in facts.agents),
+        f"about {facts.restarts * agents} agent calls restarted (each restart re-runs all {agents} agents)",
+    ]
+    if events and facts.started_at and events[0].at and events[-1].at:
+        first, last = (events[0].at - facts.started_at).total_seconds(), (events[-1].at - facts.started_at).total_seconds()
+        evidence.append(f"restarts from +{first:.0f} s to +{last:.0f} s of a run that took {_duration(facts.duration_seconds)}")
+    elif facts.duration_seconds is not None:
+        evidence.append(f"the run took {_duration(facts.duration_seconds)}")
+    return [
+        Finding(
+            "restart_cascade",
+            WARNING,
+            f"Restart cascade: {facts.restarts} restarts across {len(restarted)} of {agents} agents "
+            f"made the run take {_duration(facts.duration_seconds)}",
+            _evidence(evidence),
+            "Every new answer restarts all agents: fewer agents, a lower max answer count per agent, or "
+            "letting late agents vote instead of answering cuts the restarts.",
+        )
+    ]
+
+
+def _orchestration_restart(facts: RunFacts) -> list[Finding]:
+    found = []
+    restarted = [other for other in facts.other_attempts if not other.accepted]
+    if not facts.accepted:
+        restarted = [*restarted]
+        found.append(
+            Finding(
+                "orchestration_restart",
+                WARNING,
+                f"Post-evaluation rejected {facts.presented_by or 'the presented'}'s answer and restarted the turn",
+                _evidence([f"reason: {facts.restart_reason or 'not recorded'}", f"this attempt ran {_duration(facts.duration_seconds)}"]),
+                "Read the reason: it names what the final answer lacked; the restart repeats the whole attempt.",
+            )
+        )
+    for other in restarted:
+        found.append(
+            Finding(
+                "orchestration_restart",
+                WARNING,
+                f"Attempt {other.number} was restarted: post-evaluation rejected "
+                f"{other.presented_by or 'the presented'}'s answer",
+                _evidence([f"reason: {other.restart_reason or 'not recorded'}", f"that attempt ran {_duration(other.duration_seconds)}"]),
+                "Read the reason: it names what the final answer lacked; the restart repeats the whole attempt.",
+            )
+        )
+    return found
+
+
+def _ignored_votes(facts: RunFacts) -> list[Finding]:
+    ignored = facts.ignored_votes
+    if not ignored:
+        return []
+    by_agent = Counter(event.agent or "(unknown)" for event in ignored)
+    return [
+        Finding(
+            "ignored_votes",
+            WARNING if len(ignored) >= IGNORED_VOTES_WARNING else INFO,
+            f"{_plural(len(ignored), 'vote was', 'votes were')} ignored by the orchestrator",
+            _evidence(
+                [", ".join(f"{agent} {count}" for agent, count in sorted(by_agent.items())), *(e.details for e in ignored)]
+            ),
+            "Votes cast after an answer changed are ignored: agents kept voting on stale answers instead of converging.",
+        )
+    ]
+
+
+def _provider_backoffs(facts: RunFacts) -> list[Finding]:
+    by_agent: dict[str, list[str]] = {}
+    for retry in facts.provider_retries:
+        by_agent.setdefault(retry.agent or "an agent", []).append(retry.message)
+    return [
+        Finding(
+            "provider_backoff",
+            WARNING,
+            f"{agent}'s provider rate-limited it: MassGen backed off and retried {_plural(len(messages), 'time')}",
+            _evidence(messages),
+            "No error round records this: the wait shows only as wall time. Raise the provider's rate limit or "
+            "space the agents' calls.",
+        )
+        for agent, messages in by_agent.items()
     ]
 
 
@@ -216,7 +366,7 @@ def _wasted_rounds(facts: RunFacts) -> list[Finding]:
     if not wasted:
         return []
     wasted_cost = sum(round_.cost_usd for round_ in wasted)
-    total_cost = facts.totals.cost_usd
+    total_cost = facts.totals.cost_usd if facts.usage_recorded else 0.0
     share = wasted_cost / total_cost if total_cost > 0 else 0.0
     # MassGen often books a restarted round's tokens to the round that follows it.
     spent = f" ({_usd(wasted_cost)}, {share:.0%} of the run's cost)" if wasted_cost > 0 else ""
@@ -243,8 +393,8 @@ def _unvoted_agents(facts: RunFacts) -> list[Finding]:
                     INFO,
                     f"No agent voted for any of {agent.id}'s answers",
                     _evidence(answer.label for answer in answers),
-                    f"{agent.id} cost {_usd(agent.cost_usd)} without influencing the result; consider a different "
-                    "model or role for it.",
+                    f"{agent.id} cost {_agent_cost(facts, agent)} without influencing the result; consider a "
+                    "different model or role for it.",
                 )
             )
     return found
@@ -276,7 +426,13 @@ def _split_vote(facts: RunFacts) -> list[Finding]:
     ]
 
 
+def _agent_cost(facts: RunFacts, agent) -> str:
+    return _usd(agent.cost_usd) if agent.usage_recorded else f"an amount {facts.not_recorded}"
+
+
 def _cost_outliers(facts: RunFacts) -> list[Finding]:
+    if not facts.usage_recorded:
+        return []
     found = []
     for agent in facts.agents:
         others = [other.cost_usd for other in facts.agents if other.id != agent.id]
@@ -313,7 +469,10 @@ def report_markdown(facts: RunFacts, verdict: str, findings: tuple[Finding, ...]
         f"- Session `{facts.session_id}`, turn {facts.turn} attempt {facts.attempt}: {facts.finish_reason or 'unknown'}",
         f"- Winner: {_cell(facts.winner or 'none')}",
         f"- Cost: {_usd(facts.totals.cost_usd)}, {facts.totals.input_tokens:,} input and "
-        f"{facts.totals.output_tokens:,} output tokens",
+        f"{facts.totals.output_tokens:,} output tokens"
+        if facts.usage_recorded
+        else f"- Cost and tokens: {facts.not_recorded}",
+        f"- Wall time: {_duration(facts.duration_seconds)}; restarts: {facts.restarts}",
         "",
         "## Agents",
         "",
@@ -321,7 +480,8 @@ def report_markdown(facts: RunFacts, verdict: str, findings: tuple[Finding, ...]
         "|---|---|---:|---:|---:|---:|",
     ]
     lines += [
-        f"| {_cell(a.id)} | {_cell(a.model or '')} | {a.answers} | {a.votes_cast} | {a.errors} | {_usd(a.cost_usd)} |"
+        f"| {_cell(a.id)} | {_cell(a.model or '')} | {a.answers} | {a.votes_cast} | {a.errors} | "
+        f"{_usd(a.cost_usd) if a.usage_recorded else 'not recorded'} |"
         for a in facts.agents
     ]
     lines += ["", "## Findings"]

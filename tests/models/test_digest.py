@@ -144,3 +144,41 @@ def test_secrets_never_reach_the_digest(tmp_path):
     assert (failed.agent, failed.tool, failed.error) == ("agent_a", "web_fetch", "HTTP 403: forbidden")
     assert "[REDACTED]" in failed.arguments
     assert digest.input.raw[-1].key == "tool_error:agent_a:1"
+
+
+# --- real-world runs: unknown figures, restarts, back-offs, MassGen's own figures ---------------
+
+FLAT_0_1_1 = Path(__file__).resolve().parent.parent / "fixtures" / "massgen-runs" / "massgen-0.1.1" / "gemini-7agents-restarts" / "log_20251026_001748"
+BLOOM = Path(__file__).resolve().parent.parent / "fixtures" / "massgen-runs" / "massgen-0.1.97" / "bloom-filter-3agents-mixed-backends" / "log_20261124_045036_777916"
+
+
+def test_figures_a_version_never_recorded_are_said_to_be_unrecorded_never_zero():
+    facts = build_digest(read_session(FLAT_0_1_1), findings=digest_findings).input.facts
+    assert "totals: tokens and cost not recorded by MassGen 0.1.1" in facts
+    assert "tool calls not recorded by MassGen 0.1.1" in facts
+    assert "API timing: not recorded by MassGen 0.1.1" in facts
+    assert "$0.000000" not in facts and "cost $0" not in facts and "input tokens 0" not in facts
+
+
+def test_the_digest_states_each_agents_restarts_and_the_runs_total():
+    facts = build_digest(read_session(FLAT_0_1_1), findings=digest_findings).input.facts
+    assert "restarts 17 (restart triggers 7)" in facts
+    assert "- agent_2: model gemini-2.5-flash (backend gemini); status ?; answers 1 (agent2.1); votes cast 1; restarts 3;" in facts
+    assert "restart_cascade: Restart cascade: 17 restarts across 7 of 7 agents" in facts
+
+
+def test_the_digest_shows_provider_back_offs_with_the_errors_and_massgens_api_timing():
+    facts = build_digest(read_session(BLOOM), findings=digest_findings).input.facts
+    errors = facts[facts.index("## Errors and timeouts"):facts.index("## Enforcement")]
+    assert "back-off, agent gemini-2.5-flash" in errors and "Retrying attempt 2/5" in errors
+    assert "provider back-offs 1;" in facts
+    assert "API timing: 18 calls" in facts and "- Gemini: 5 calls" in facts
+    assert "context usage: average 2.5% of the window" in facts
+
+
+def test_the_digest_names_an_existing_massgen_analysis_report(tmp_path):
+    copy = tmp_path / BLOOM.name
+    shutil.copytree(BLOOM, copy)
+    (copy / "turn_1" / "ANALYSIS_REPORT.md").write_text("# Report\n")
+    facts = build_digest(read_session(copy), findings=digest_findings).input.facts
+    assert "MassGen analysis report: turn_1/ANALYSIS_REPORT.md" in facts

@@ -239,11 +239,13 @@ def test_a_truncated_tar_gz_is_a_format_error(tmp_path):
         extract_archive(archive, tmp_path / "dest")
 
 
-def test_an_archive_with_two_runs_is_refused_by_name(tmp_path):
+def test_an_archive_with_two_unrelated_runs_is_refused_by_name(tmp_path):
+    # Two runs are one session only when the second continues the first
+    # (its turns start after the first's); two turn-1 runs are not.
     other = STATUS.replace(SESSION, "log_20261124_050000_000000")
     archive = _zip(tmp_path / "two.zip", [(STATUS, b"{}"), (other, b"{}")])
     with pytest.raises(RunFormatError, match="holds 2 MassGen runs"):
-        extract_archive(archive, tmp_path / "dest")
+        read_session(archive, extract_to=tmp_path / "dest")
 
 
 def test_an_archive_without_a_run_is_refused(tmp_path):
