@@ -103,11 +103,15 @@ class Served:
             raise AssertionError(f"{method} {path}: {error.code} {payload}") from None
 
     def child(self, name: str) -> psutil.Process:
-        """The supervised `web` or `worker` process (its main process)."""
-        marker = "runserver" if name == "web" else "worker"
+        """The supervised `web`, `worker` (ingest) or `analysis-worker` process (its main process)."""
+        def is_it(cmdline: list[str]) -> bool:
+            if name == "web":
+                return "runserver" in cmdline
+            return any(arg.startswith(f"--hostname={name}@") for arg in cmdline)
+
         for child in psutil.Process(self.process.pid).children():
             try:
-                if marker in child.cmdline() and child.status() != psutil.STATUS_ZOMBIE:
+                if is_it(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE:
                     return child
             except psutil.Error:  # gone, or a zombie not yet reaped
                 continue

@@ -2,7 +2,7 @@ import os
 import time
 
 from celery import Celery, bootsteps
-from celery.signals import before_task_publish
+from celery.signals import before_task_publish, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
 
@@ -31,6 +31,23 @@ def _start_embedded_broker(**kwargs) -> None:
 
     ensure_running(settings.BROKER_DIR)
     _broker_checked_at = now
+
+
+@worker_init.connect
+def _import_litellm_before_forking(sender=None, **kwargs) -> None:
+    """A worker that serves analyses imports litellm once, in its main process, so
+    every pool process forks with it loaded. Imported lazily inside a task instead,
+    it cost each new pool process 3-5 s of its time limit, and a time limit that
+    fired mid-import left litellm half-imported (AttributeError in every later task
+    of that process)."""
+    from django.conf import settings
+
+    consumed = sender.app.amqp.queues.consume_from  # None: every queue
+    if consumed and not set(consumed) & set(settings.ANALYSIS_QUEUES):
+        return  # an ingest-only worker never calls a model
+    from analysis.registry.warmup import warm_up_litellm
+
+    warm_up_litellm()
 
 
 class HeartbeatStep(bootsteps.StartStopStep):

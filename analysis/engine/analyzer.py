@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from analysis.report.input import AnalysisInput
-from analysis.compression import CompressionRecord, CompressionResult, CompressionSettings, OnStage, compress
+from analysis.compression import ANALYSIS_OUTPUT_TOKENS_ESTIMATE, CompressionRecord, CompressionResult, CompressionSettings, OnStage, compress
 from analysis.llm.budget import output_reserve
 from analysis.llm.calls import CallRecord, Prompt, assistant_message, total_cost, total_usage, user_message
 from analysis.llm.client import call_model
-from analysis.llm.errors import ContextLengthExceeded
+from analysis.llm.errors import ContextLengthExceeded, LLMError, UnreadableReply
+from analysis.llm.tokens import count_input_tokens
 from analysis.report.prompt import INSTRUCTIONS, REPORT_FORMAT, REPORT_SCHEMA, analysis_prompt, raw_material
 from analysis.llm.runners import OnCall
-from analysis.llm.usage import Usage
+from analysis.llm.usage import Usage, cost_usd
 from analysis.llm.modelinfo import ModelInfo
 
 __all__ = [
@@ -167,9 +168,21 @@ class Checkpoint(Protocol):
     and may raise to stop the analysis there (a cancel); `note` hears progress
     inside a step. `save_prompt` keeps the compression of a phase (a JSON-able
     dict); `record_call` keeps every call as it returns, with the reply text of the
-    analysis calls, which `recorded_reply` hands back instead of calling again."""
+    analysis calls, which `recorded_reply` hands back instead of calling again.
+
+    Spending is kept as billed: `call_started` hears a call's estimate before it is
+    sent (a worker that dies while it is in flight leaves it there, to be counted
+    at that estimate); `record_call` replaces it with the real usage; and
+    `call_unconfirmed` hears one the provider answered 2xx but whose body could not
+    be read, which it has probably billed."""
 
     def enter(self, step: str, detail: str = "") -> None: ...
+
+    def call_started(self, estimate: CallRecord, phase: str) -> None: ...
+
+    def call_refused(self, phase: str) -> None: ...
+
+    def call_unconfirmed(self, estimate: CallRecord, phase: str, reason: str) -> None: ...
 
     def note(self, detail: str) -> None: ...
 
@@ -188,9 +201,19 @@ class MemoryCheckpoint:
     def __init__(self) -> None:
         self._prompt: dict[str, Any] | None = None
         self._replies: dict[tuple[str, str], str] = {}
+        self.unconfirmed: list[CallRecord] = []  # answered 2xx, unreadable: counted at their estimate
 
     def enter(self, step: str, detail: str = "") -> None:
         pass
+
+    def call_started(self, estimate: CallRecord, phase: str) -> None:
+        pass
+
+    def call_refused(self, phase: str) -> None:
+        pass
+
+    def call_unconfirmed(self, estimate: CallRecord, phase: str, reason: str) -> None:
+        self.unconfirmed.append(estimate)
 
     def note(self, detail: str) -> None:
         pass
@@ -332,17 +355,35 @@ class _Engine:
         if recorded is not None:
             return recorded
         self.checkpoint.enter(CALLING_MODEL, f"waiting for {self.model.name}")
-        reply = call_model(
-            self.model,
-            instructions=prompt.instructions,
-            input_items=items,
-            json_schema=REPORT_FORMAT,
-            api_key=self.api_key,
-            timeout=self.timeout,
-            max_output_tokens=output_reserve(self.model),
-        )
+        estimate = self._estimate(purpose, prompt.instructions, items)
+        self.checkpoint.call_started(estimate, phase)
+        try:
+            reply = call_model(
+                self.model,
+                instructions=prompt.instructions,
+                input_items=items,
+                json_schema=REPORT_FORMAT,
+                api_key=self.api_key,
+                timeout=self.timeout,
+                max_output_tokens=output_reserve(self.model),
+            )
+        except UnreadableReply as error:
+            self.checkpoint.call_unconfirmed(estimate, phase, str(error))
+            raise
+        except LLMError:
+            self.checkpoint.call_refused(phase)
+            raise
         self._record(CallRecord(purpose, self.model.name, reply.usage, reply.cost_usd, reply.response_id), phase, reply.text)
         return reply.text
+
+    def _estimate(self, purpose: str, instructions: str, items: list[dict[str, Any]]) -> CallRecord:
+        """What a call will cost, before it is made: its input counted, its output at
+        the preview's guess of a report's length (capped by what the model may write)."""
+        usage = Usage(
+            input_tokens=count_input_tokens(self.model, instructions, items),
+            output_tokens=min(ANALYSIS_OUTPUT_TOKENS_ESTIMATE, output_reserve(self.model)),
+        )
+        return CallRecord(purpose, self.model.name, usage, cost_usd(self.model, usage))
 
     def _record(self, call: CallRecord, phase: str, text: str | None = None) -> None:
         self.calls.append(call)

@@ -8,6 +8,7 @@ fall back to summarisation and is remembered per model."""
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from collections.abc import Mapping
 
@@ -16,6 +17,9 @@ from analysis.llm.litellm_env import get_litellm
 RATE_LIMITED = 429
 PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 409, 413, 422})
 CONTEXT_LENGTH_MARKERS = ("context_length_exceeded", "maximum context length", "context window")
+# How litellm reports a 2xx body the openai client could not parse (it re-raises it
+# as a 500): "... - <why>, Received response - <APIResponse [200 OK] ...".
+_UNREADABLE_2XX = re.compile(r",? Received response - <APIResponse \[(?P<status>2\d\d) ")
 
 
 class LLMError(Exception):
@@ -31,6 +35,13 @@ class TransientLLMError(LLMError):
     def __init__(self, message: str, *, status_code: int | None = None, retry_after: float | None = None):
         super().__init__(message, status_code=status_code)
         self.retry_after = retry_after  # seconds the provider asked us to wait, if it said
+
+
+class UnreadableReply(TransientLLMError):
+    """A reply the provider probably billed but we never read: a 2xx whose body
+    could not be parsed (cut off, empty, not JSON), or one that did not come back
+    within the time-out (the provider finishes, and bills, what it started).
+    Retried like any transient fault; the caller counts it at its estimate."""
 
 
 class PermanentLLMError(LLMError):
@@ -58,7 +69,14 @@ def classify(error: BaseException) -> LLMError:
     if isinstance(error, LLMError):
         return error
     message = _message(error)
-    if isinstance(error, (openai.APITimeoutError, openai.APIConnectionError, TimeoutError, ConnectionError)):
+    unreadable = _UNREADABLE_2XX.search(message)
+    if unreadable:
+        status = int(unreadable.group("status"))
+        why = message[: unreadable.start()].rsplit(" - ", 1)[-1].strip() or "no body"
+        return UnreadableReply(f"answered {status} with a reply that could not be read ({why})", status_code=status)
+    if isinstance(error, (openai.APITimeoutError, TimeoutError)):
+        return UnreadableReply(f"no reply within the time-out ({message})", status_code=getattr(error, "status_code", None))
+    if isinstance(error, (openai.APIConnectionError, ConnectionError)):
         return TransientLLMError(message, status_code=getattr(error, "status_code", None))
     status = getattr(error, "status_code", None)
     if status == RATE_LIMITED:

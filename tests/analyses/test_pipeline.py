@@ -16,6 +16,7 @@ from tests.analyses.conftest import FAKE_MODEL, FALLBACK_MODEL, analysis_calls
 from tests.analyses.support import work
 from tests.fakeopenai import Reply
 from tests.fakeopenai.analysis_report import DEFAULT_ANALYSIS_REPORT
+from webapp.core.leases import MAX_DELIVERIES
 from webapp.analyses import pipeline, services
 from webapp.analyses.models import Analysis, Stage
 
@@ -161,13 +162,13 @@ def test_a_running_analysis_stops_at_its_next_step_without_calling(ready_run, pe
 
 def test_a_delivery_past_the_limit_fails_the_analysis(ready_run, people, no_enqueue):
     analysis = request(ready_run, people.alice, "debrief/offline")
-    Analysis.objects.filter(pk=analysis.pk).update(deliveries=pipeline.MAX_DELIVERIES - 1)
+    Analysis.objects.filter(pk=analysis.pk).update(deliveries=MAX_DELIVERIES - 1)
     assert work(analysis).status == "done"  # the MAX_DELIVERIES-th delivery still runs
 
     again = request(ready_run, people.alice, "debrief/offline")
-    Analysis.objects.filter(pk=again.pk).update(deliveries=pipeline.MAX_DELIVERIES)
+    Analysis.objects.filter(pk=again.pk).update(deliveries=MAX_DELIVERIES)
     failed = work(again)
-    assert failed.status == "failed" and f"{pipeline.MAX_DELIVERIES} attempts" in failed.error
+    assert failed.status == "failed" and f"{MAX_DELIVERIES} attempts" in failed.error
 
 
 def test_lost_and_abandoned_analyses_are_found_for_sending_again(ready_run, people, no_enqueue):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.ingest.support import ingest_now, upload_archive, zip_bytes, zip_with
 from tests.samples import SMALLEST as SMALLEST_SAMPLE
+from webapp.core.leases import LEASE_SECONDS, MAX_DELIVERIES
 from webapp.runs import ingest, ingest_rows, storage, tasks
 from webapp.runs.models import AnswerRow, Attempt, EventRow, Run, RunFile, VoteRow
 from webapp.runs.services import do_import_folder
@@ -50,7 +51,7 @@ def test_a_task_for_a_run_another_worker_is_processing_does_nothing(people, stor
 def test_a_run_whose_worker_died_is_taken_again_without_duplicate_rows(people, storage_dir):
     run, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
     ingest.claim(run.pk)  # the worker that claimed it was killed...
-    Run.objects.filter(pk=run.pk).update(claimed_at=timezone.now() - timedelta(seconds=ingest.INGEST_TIME_LIMIT_SECONDS + 1))
+    Run.objects.filter(pk=run.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))  # ...and stopped renewing
     (storage.run_dir(run.team_id, run.pk) / "half-extracted").mkdir(parents=True)  # ...mid-extraction
 
     ingest_now(run)
@@ -128,7 +129,7 @@ def test_runs_whose_worker_died_mid_ingest_are_sent_again_once_their_claim_runs_
     monkeypatch.setattr(runs_services, "send_ingest", sent.append)
     abandoned, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
     ingest.claim(abandoned.pk)
-    Run.objects.filter(pk=abandoned.pk).update(claimed_at=timezone.now() - timedelta(seconds=ingest.INGEST_TIME_LIMIT_SECONDS + 1))
+    Run.objects.filter(pk=abandoned.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     busy, _ = do_import_folder(people.team_b, SMALLEST_SAMPLE, enqueue=False)
     ingest.claim(busy.pk)  # a live worker's fresh claim is left alone
     with django_capture_on_commit_callbacks(execute=True):
@@ -147,7 +148,7 @@ def test_a_delivery_that_finds_the_run_held_comes_back_when_the_claim_runs_out(p
 
     [(args, countdown)] = later
     assert args == [str(run.pk)]
-    assert ingest.INGEST_TIME_LIMIT_SECONDS - 5 < countdown <= ingest.INGEST_TIME_LIMIT_SECONDS + 1
+    assert LEASE_SECONDS - 5 < countdown <= LEASE_SECONDS + 1  # a minute, not the task's time limit
 
 
 @pytest.mark.django_db
@@ -188,3 +189,27 @@ def test_recovery_deletes_uploads_abandoned_mid_stream_and_keeps_fresh_ones(stor
 
 def test_the_ingest_task_is_sent_by_its_registered_name():
     assert runs_services.INGEST_TASK == tasks.ingest_run.name
+
+
+@pytest.mark.django_db
+def test_a_run_that_keeps_killing_its_worker_fails_saying_so_instead_of_looping(people, storage_dir):
+    run, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
+    Run.objects.filter(pk=run.pk).update(deliveries=MAX_DELIVERIES - 1)
+    assert ingest_now(run).status == "ready"  # the MAX_DELIVERIES-th delivery still runs
+
+    again, _ = do_import_folder(people.team_b, SMALLEST_SAMPLE, enqueue=False)
+    Run.objects.filter(pk=again.pk).update(deliveries=MAX_DELIVERIES)
+    failed = ingest_now(again)
+    assert failed.status == "failed"
+    assert failed.error.startswith(f"Gave up after {MAX_DELIVERIES} attempts: the worker stopped mid-way each time")
+
+
+@pytest.mark.django_db
+def test_an_ingest_held_by_a_live_worker_keeps_its_claim_while_it_works(people, storage_dir):
+    run, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
+    ingest.claim(run.pk)
+    Run.objects.filter(pk=run.pk).update(lease_expires_at=timezone.now() + timedelta(seconds=2))
+    assert ingest.WORK.renew(run.pk)
+    renewed = Run.objects.get(pk=run.pk).lease_expires_at
+    assert renewed > timezone.now() + timedelta(seconds=LEASE_SECONDS - 5)
+    assert ingest.claim(run.pk) is None

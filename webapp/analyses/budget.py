@@ -1,6 +1,8 @@
 """A team's monthly spending on analyses, and the check made before each one.
 
-A month is a calendar month in UTC. Finished analyses count what they cost;
+A month is a calendar month in UTC. Finished analyses count what they cost,
+plus calls the provider probably billed but whose usage was never read (counted
+at their estimate: in flight when a worker died, or an unreadable 2xx reply);
 queued and running ones count at least their estimate, so two requests made at
 once cannot both spend the same remaining dollars."""
 
@@ -48,19 +50,28 @@ def month_start(now: datetime | None = None) -> datetime:
 
 
 def spent_this_month(team, now: datetime | None = None) -> Decimal:
+    billed = F("cost_usd") + F("unconfirmed_usd")
     committed = Case(
-        When(status__in=IN_FLIGHT, then=Greatest(F("estimate_usd"), F("cost_usd"))),
-        default=F("cost_usd"),
+        When(status__in=IN_FLIGHT, then=Greatest(F("estimate_usd"), billed)),
+        default=billed,
     )
     total = Analysis.objects.filter(team=team, created_at__gte=month_start(now)).aggregate(total=Sum(committed))["total"]
     since = month_start(now)
     return Decimal(total or 0) + sum((import_string(path)(team, since) for path in _other_spending), Decimal(0))
 
 
+def unconfirmed_this_month(team, now: datetime | None = None) -> Decimal:
+    """The part of the spending counted at estimates: calls probably billed whose
+    usage was never read."""
+    rows = Analysis.objects.filter(team=team, created_at__gte=month_start(now))
+    return Decimal(rows.aggregate(total=Sum("unconfirmed_usd"))["total"] or 0)
+
+
 @dataclass(frozen=True)
 class BudgetState:
     limit: Decimal | None  # None: no limit
     spent: Decimal
+    unconfirmed: Decimal = Decimal(0)  # of `spent`: calls counted at their estimate
 
     @property
     def left(self) -> Decimal | None:
@@ -91,7 +102,7 @@ def budget_state(team, now: datetime | None = None, *, lock: bool = False) -> Bu
     rows = TeamBudget.objects.filter(team=team)
     budget = (rows.select_for_update() if lock else rows).first()
     limit = budget.monthly_limit_usd if budget else None
-    return BudgetState(limit, spent_this_month(team, now))
+    return BudgetState(limit, spent_this_month(team, now), unconfirmed_this_month(team, now))
 
 
 def check_budget(team, estimate: Decimal) -> BudgetState:

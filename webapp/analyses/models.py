@@ -85,6 +85,12 @@ class Analysis(models.Model):
     cached_input_tokens = models.BigIntegerField(default=0)
     reasoning_tokens = models.BigIntegerField(default=0)
     cost_usd = money_field(default=0)
+    # Calls the provider probably billed but whose usage we never read: in flight
+    # when the worker died, or answered 2xx with an unreadable body. Counted at
+    # their estimate (budget and pages), kept apart from what was measured.
+    call_in_flight = models.JSONField(null=True, blank=True)  # the estimate of the call being made
+    unconfirmed_calls = models.JSONField(default=list, blank=True)  # [{..call, estimated: true, reason}]
+    unconfirmed_usd = money_field(default=0)
     prices = models.JSONField(default=dict, blank=True)  # model name -> the per-million prices used
     current_model = models.CharField(max_length=255, blank=True)  # the model being tried: the requested one, then fallbacks
     answered_by = models.CharField(max_length=255, blank=True)
@@ -98,9 +104,11 @@ class Analysis(models.Model):
     raw_reply = models.TextField(blank=True)  # the last analysis reply, verbatim; kept when malformed
     calling_started_at = models.DateTimeField(null=True, blank=True)
 
-    # The claim: a task owns the row until `lease_expires_at`; `deliveries` counts claims.
+    # The claim: a task owns the row until `lease_expires_at`; `deliveries` counts claims,
+    # `retry_log` the transient failures that ended one (webapp/core/leases.py).
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     deliveries = models.PositiveIntegerField(default=0)
+    retry_log = models.JSONField(default=list, blank=True)  # [{at, status, error, retry_in_seconds}]
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

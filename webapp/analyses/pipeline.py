@@ -29,8 +29,8 @@ from analysis.registry.providers import api_key_for
 from webapp.analyses.errors import Cancelled
 from webapp.analyses.markdown import render_markdown
 from webapp.analyses.models import MONEY_QUANTUM, Analysis, Stage, Status
-from webapp.core.leases import MAX_DELIVERIES, LeasedWork
-from webapp.core.task_options import call_timeout
+from webapp.core.leases import LeasedWork, gave_up_after_crashes
+from webapp.core.task_options import call_timeout, retry_detail, retry_entry
 from webapp.llm.compression_config import compression_settings
 from webapp.llm.registry import get_registry
 from webapp.llm.services import digest_for_run
@@ -50,6 +50,10 @@ def claim(analysis_id) -> Analysis | None:
     if analysis.started_at is None:
         analysis.started_at = timezone.now()
         analysis.save(update_fields=["started_at"])
+    if analysis.call_in_flight is not None:
+        # The last holder died waiting for a reply: the provider may well have
+        # answered, and billed, a reply nobody read.
+        _count_unconfirmed(analysis, analysis.call_in_flight, "in flight when its worker stopped")
     return analysis
 
 
@@ -68,15 +72,16 @@ def release_all_claims() -> int:
     return WORK.release_all()
 
 
-def release(analysis: Analysis, detail: str) -> None:
-    """Give the row up until the task's retry claims it again."""
-    _update(analysis, lease_expires_at=None, stage_detail=detail[:255])
+def retry_later(analysis: Analysis, error: Exception, delay: float, hold_seconds: float) -> None:
+    """Hold the row until its retry (due in `delay` seconds), saying why on the page."""
+    WORK.hold_for_retry(analysis, hold_seconds, retry_entry(error, delay), stage_detail=retry_detail(error, delay)[:255])
 
 
 def run(analysis: Analysis, *, final_attempt: bool = False) -> None:
     """Carry a claimed analysis to `done`, `failed` or `cancelled`."""
-    if analysis.deliveries > MAX_DELIVERIES:
-        fail(analysis, f"Gave up after {MAX_DELIVERIES} attempts: the worker kept stopping mid-way.")
+    gave_up = gave_up_after_crashes(analysis, analysis.stage_detail or analysis.get_stage_display())
+    if gave_up:
+        fail(analysis, gave_up)
         return
     try:
         if analysis.model == OFFLINE_MODEL_NAME:
@@ -182,6 +187,15 @@ class RowCheckpoint:
     def note(self, detail: str) -> None:
         _update(self.analysis, stage_detail=detail[:255])
 
+    def call_started(self, estimate: CallRecord, phase: str) -> None:
+        _update(self.analysis, call_in_flight={**estimate.to_dict(), "phase": phase, "at": timezone.now().isoformat()})
+
+    def call_refused(self, phase: str) -> None:
+        _update(self.analysis, call_in_flight=None)
+
+    def call_unconfirmed(self, estimate: CallRecord, phase: str, reason: str) -> None:
+        _count_unconfirmed(self.analysis, {**estimate.to_dict(), "phase": phase, "at": timezone.now().isoformat()}, reason)
+
     def saved_prompt(self) -> dict | None:
         saved = self.analysis.prompt
         # The compression record lives in its own column, which the report page shows.
@@ -207,6 +221,7 @@ def _record_call(analysis: Analysis, call: CallRecord, phase: str, text: str | N
     for the analysis call also its reply, which makes the call a checkpoint."""
     entry = {**call.to_dict(), "phase": phase, "at": timezone.now().isoformat()}
     fields = {
+        "call_in_flight": None,
         "calls": [*analysis.calls, entry],
         "input_tokens": analysis.input_tokens + call.usage.input_tokens,
         "output_tokens": analysis.output_tokens + call.usage.output_tokens,
@@ -219,6 +234,17 @@ def _record_call(analysis: Analysis, call: CallRecord, phase: str, text: str | N
         entry["text"] = text
         fields["raw_reply"] = text
     _update(analysis, **fields)
+
+
+def _count_unconfirmed(analysis: Analysis, estimate: dict, reason: str) -> None:
+    """Count a call the provider probably billed at its estimate, saying why."""
+    entry = {**estimate, "estimated": True, "reason": reason[:255]}
+    _update(
+        analysis,
+        call_in_flight=None,
+        unconfirmed_calls=[*analysis.unconfirmed_calls, entry],
+        unconfirmed_usd=analysis.unconfirmed_usd + _money(estimate["cost_usd"]),
+    )
 
 
 def _money(value: float) -> Decimal:

@@ -7,19 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 
-from analysis.llm.errors import TRANSIENT_ERRORS
 from webapp.analyses import pipeline
-from webapp.core.task_options import long_task, retry_delay
+from webapp.core.task_options import carry_out, long_task
 
 MAX_TRANSIENT_RETRIES = 5
 # A queued analysis untouched this long has lost its message.
 STALLED_AFTER_SECONDS = 600
 
 
-@long_task(max_retries=MAX_TRANSIENT_RETRIES)
+@long_task()
 def run_analysis(self, analysis_id: str) -> None:
     analysis = pipeline.claim(analysis_id)
     if analysis is None:
@@ -30,18 +27,13 @@ def run_analysis(self, analysis_id: str) -> None:
             # A new message rather than a retry: waiting spends none of the retries.
             run_analysis.apply_async(args=[analysis_id], countdown=wait + 1)
         return
-    final_attempt = self.request.retries >= MAX_TRANSIENT_RETRIES
-    try:
-        pipeline.run(analysis, final_attempt=final_attempt)
-    except TRANSIENT_ERRORS as error:
-        if final_attempt:
-            pipeline.fail(analysis, f"{analysis.current_model} kept failing; gave up after {MAX_TRANSIENT_RETRIES} retries: {error}")
-            return
-        delay = retry_delay(error, self.request.retries)
-        pipeline.release(analysis, f"{error}; retrying in {delay:.0f} s")
-        raise self.retry(exc=error, countdown=delay)
-    except SoftTimeLimitExceeded:
-        pipeline.fail(analysis, f"The analysis took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s and was stopped.")
+    carry_out(
+        self, pipeline.WORK, analysis, noun="analysis", max_retries=MAX_TRANSIENT_RETRIES,
+        run=lambda final_attempt: pipeline.run(analysis, final_attempt=final_attempt),
+        fail=lambda error: pipeline.fail(analysis, error),
+        retry_later=pipeline.retry_later,
+        model=lambda: analysis.current_model,
+    )
 
 
 @shared_task

@@ -23,8 +23,8 @@ from webapp.analyses.markdown import render_markdown
 from webapp.analyses.models import MONEY_QUANTUM
 from webapp.conversations.models import Message, MessageStatus, Role
 from webapp.conversations.offline import offline_answer
-from webapp.core.leases import MAX_DELIVERIES, LeasedWork
-from webapp.core.task_options import call_timeout
+from webapp.core.leases import LeasedWork, gave_up_after_crashes
+from webapp.core.task_options import call_timeout, retry_detail, retry_entry
 from webapp.llm.compaction_memory import DatabaseCompactionSupport
 from webapp.llm.compression_config import summariser_model
 from webapp.llm.registry import get_registry
@@ -54,9 +54,9 @@ def release_all_claims() -> int:
     return WORK.release_all()
 
 
-def release(message: Message, detail: str) -> None:
-    """Give the answer up until the task's retry claims it again."""
-    _update(message, lease_expires_at=None, detail=detail[:255])
+def retry_later(message: Message, error: Exception, delay: float, hold_seconds: float) -> None:
+    """Hold the answer until its retry (due in `delay` seconds), saying why on the page."""
+    WORK.hold_for_retry(message, hold_seconds, retry_entry(error, delay), detail=retry_detail(error, delay)[:255])
 
 
 def fail(message: Message, error: str) -> None:
@@ -66,8 +66,9 @@ def fail(message: Message, error: str) -> None:
 def answer(message: Message) -> None:
     """Carry a claimed answer to `done` or `failed`. Transient provider errors
     leave (the task retries them)."""
-    if message.deliveries > MAX_DELIVERIES:
-        fail(message, f"Gave up after {MAX_DELIVERIES} attempts: the worker kept stopping mid-way.")
+    gave_up = gave_up_after_crashes(message, message.detail)
+    if gave_up:
+        fail(message, gave_up)
         return
     try:
         _answer(message)

@@ -68,6 +68,7 @@ class Message(models.Model):
 
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     deliveries = models.PositiveIntegerField(default=0)
+    retry_log = models.JSONField(default=list, blank=True)  # transient failures, as on Analysis
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 

@@ -7,34 +7,27 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 
-from analysis.llm.errors import TRANSIENT_ERRORS
 from webapp.conversations import answering
-from webapp.core.task_options import long_task, retry_delay
+from webapp.core.task_options import carry_out, long_task
 
 # Someone is watching the page: give up sooner than an analysis does.
 MAX_TRANSIENT_RETRIES = 2
 STALLED_AFTER_SECONDS = 600
 
 
-@long_task(max_retries=MAX_TRANSIENT_RETRIES)
+@long_task()
 def answer_question(self, message_id: int) -> None:
     message = answering.claim(message_id)
     if message is None:
         return  # held by another delivery, or finished; a dead holder's answer is requeued by the beat
-    try:
-        answering.answer(message)
-    except TRANSIENT_ERRORS as error:
-        if self.request.retries >= MAX_TRANSIENT_RETRIES:
-            answering.fail(message, f"{message.model} kept failing; gave up after {MAX_TRANSIENT_RETRIES} retries: {error}")
-            return
-        delay = retry_delay(error, self.request.retries)
-        answering.release(message, f"{error}; retrying in {delay:.0f} s")
-        raise self.retry(exc=error, countdown=delay)
-    except SoftTimeLimitExceeded:
-        answering.fail(message, f"The answer took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s and was stopped.")
+    carry_out(
+        self, answering.WORK, message, noun="answer", max_retries=MAX_TRANSIENT_RETRIES,
+        run=lambda final_attempt: answering.answer(message),
+        fail=lambda error: answering.fail(message, error),
+        retry_later=answering.retry_later,
+        model=lambda: message.model,
+    )
 
 
 @shared_task

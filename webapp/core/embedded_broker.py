@@ -136,10 +136,11 @@ def server_pid(folder: Path) -> int | None:
 
 def restore_unacked(url: str, transport_options: dict) -> int:
     """Put every delivered-but-unacknowledged message back on its queue; returns
-    how many. Only safe when no worker is consuming: `debrief serve` calls it before
-    it starts its (single) worker, so the tasks a killed worker held, including
-    retries waiting for their countdown, come back now rather than after the
-    visibility timeout. Claims in the tasks make a repeated delivery harmless."""
+    how many. `debrief serve` calls it before it starts a worker, so the tasks a
+    killed worker held, including retries waiting for their countdown, come back
+    now rather than after the visibility timeout. A live worker's messages come
+    back too: the second delivery finds its row claimed (the live worker keeps
+    renewing the lease) and returns later, so a repeated delivery is harmless."""
     from kombu import Connection
 
     options = dict(transport_options) | {"visibility_timeout": 0}

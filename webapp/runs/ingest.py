@@ -20,7 +20,7 @@ import yaml
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Q
+from django.db.models import F
 from django.utils import timezone
 
 from analysis.massgen import ArchiveRejected, RunFormatError, read_session
@@ -29,13 +29,15 @@ from analysis.massgen.summary import summarize
 from analysis.redaction.scrub import scrub, scrub_file
 from webapp.runs import storage
 from webapp.runs.ingest_rows import build_rows, run_fields
+from webapp.core.leases import LEASE_SECONDS, LeasedWork, gave_up_after_crashes
 from webapp.runs.models import Attempt, Run, RunFile, RunStatus
 from webapp.runs.services import enqueue_ingest
 
 log = logging.getLogger(__name__)
 
-# Celery limits for one ingest; the hard limit also says when a `processing`
-# claim is abandoned (its worker was killed) and may be taken again.
+# Celery limits for one ingest. The claim is a lease renewed while the worker
+# reads (webapp/core/leases.py), so a killed worker's run is taken over in about
+# a minute, not after the hard limit.
 INGEST_SOFT_TIME_LIMIT_SECONDS = settings.DEBRIEF_INGEST_SOFT_TIME_LIMIT
 INGEST_TIME_LIMIT_SECONDS = settings.DEBRIEF_INGEST_TIME_LIMIT
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
@@ -46,6 +48,8 @@ METADATA_FILE = "execution_metadata.yaml"
 STALLED_QUEUE_SECONDS = 60 * 60
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+WORK = LeasedWork(Run, waiting=RunStatus.QUEUED, working=RunStatus.PROCESSING)
 
 
 class _RunVanished(Exception):
@@ -62,8 +66,13 @@ def ingest_run(run_id) -> Run | None:
     run = Run.objects.filter(pk=run_id).first()
     if run is None:
         return None
+    gave_up = gave_up_after_crashes(run, "reading and storing the run")
+    if gave_up:
+        _fail(run, gave_up)
+        return Run.objects.filter(pk=run_id).first()
     try:
-        _process(run)
+        with WORK.holding(run.pk):
+            _process(run)
     except TRANSIENT_ERRORS:
         _release(run, claimed_at)
         raise
@@ -89,40 +98,28 @@ def claim(run_id):
     """Take a queued run (or one whose worker died mid-ingest); returns the
     claim time, or None when there is nothing to take."""
     now = timezone.now()
-    abandoned = now - timedelta(seconds=INGEST_TIME_LIMIT_SECONDS)
-    taken = Run.objects.filter(
-        Q(status=RunStatus.QUEUED) | Q(status=RunStatus.PROCESSING, claimed_at__lt=abandoned), pk=run_id
-    ).update(status=RunStatus.PROCESSING, claimed_at=now, error="")
-    return now if taken == 1 else None
+    return now if WORK.claim(run_id, claimed_at=now, error="") else None
 
 
 def claim_wait_seconds(run_id) -> float | None:
     """How long until a processing run's claim may be taken again; None when the
     run is not processing (finished, deleted, or still queued)."""
-    claimed_at = Run.objects.filter(pk=run_id, status=RunStatus.PROCESSING).values_list("claimed_at", flat=True).first()
-    if claimed_at is None:
-        return None
-    expires = claimed_at + timedelta(seconds=INGEST_TIME_LIMIT_SECONDS)
-    return max(0.0, (expires - timezone.now()).total_seconds())
+    return WORK.wait_seconds(run_id)
 
 
 def release_all_claims() -> int:
-    """Date back the claim of every run being ingested, so it counts as abandoned
-    (their worker is gone: see webapp.core.leases)."""
-    abandoned = timezone.now() - timedelta(seconds=INGEST_TIME_LIMIT_SECONDS + 1)
-    return Run.objects.filter(status=RunStatus.PROCESSING, claimed_at__gt=abandoned).update(claimed_at=abandoned)
+    """Expire the claim of every run being ingested (their worker is gone: see
+    webapp.core.leases)."""
+    return WORK.release_all()
 
 
 def requeue_stalled_runs() -> int:
     """Send ingest tasks again for runs queued too long, and for runs whose
-    worker died mid-ingest (processing past the hard time limit); returns how many."""
-    now = timezone.now()
-    lost = Q(status=RunStatus.QUEUED, created_at__lt=now - timedelta(seconds=STALLED_QUEUE_SECONDS))
-    abandoned = Q(status=RunStatus.PROCESSING, claimed_at__lt=now - timedelta(seconds=INGEST_TIME_LIMIT_SECONDS))
-    runs = list(Run.objects.filter(lost | abandoned).only("pk"))
-    for run in runs:
+    worker died mid-ingest (their claim ran out); returns how many."""
+    stalled = WORK.stalled_ids(timedelta(seconds=STALLED_QUEUE_SECONDS))
+    for run in Run.objects.filter(pk__in=stalled).only("pk"):
         enqueue_ingest(run)
-    return len(runs)
+    return len(stalled)
 
 
 def _process(run: Run) -> None:
@@ -187,9 +184,12 @@ def _fail(run: Run, message: str) -> None:
 
 def _release(run: Run, claimed_at) -> None:
     try:
-        Run.objects.filter(pk=run.pk, status=RunStatus.PROCESSING, claimed_at=claimed_at).update(status=RunStatus.QUEUED)
+        # A planned retry (Celery's autoretry), not a crash: the delivery is not counted.
+        Run.objects.filter(pk=run.pk, status=RunStatus.PROCESSING, claimed_at=claimed_at).update(
+            status=RunStatus.QUEUED, lease_expires_at=None, deliveries=F("deliveries") - 1
+        )
     except TRANSIENT_ERRORS:
-        log.warning("run %s: could not release the claim; it is taken again after %ss", run.pk, INGEST_TIME_LIMIT_SECONDS)
+        log.warning("run %s: could not release the claim; it is taken again after %ss", run.pk, LEASE_SECONDS)
 
 
 def scrub_metadata_file(path: Path) -> None:

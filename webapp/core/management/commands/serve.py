@@ -1,5 +1,7 @@
-"""`debrief serve`: the web server and a Celery worker (with beat), and on the
-embedded default the broker, supervised as one service.
+"""`debrief serve`: the web server, two Celery workers — `worker` for ingests
+(with beat) and `analysis-worker` for analyses and answers, so a provider that
+hangs never holds up an upload — and on the embedded default the broker,
+supervised as one service.
 
 A child that dies is started again after a backoff, and the reason is logged,
 while the others keep serving: a crashed worker must not take the web pages down.
@@ -46,6 +48,9 @@ class Child:
         self.started_at = time.monotonic()
         self.restart_at = None
 
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def exited(self) -> bool:
         return self.process is not None and self.restart_at is None and self.process.poll() is not None
 
@@ -59,27 +64,24 @@ class Child:
 
 
 class Command(BaseCommand):
-    help = "Run the web server and a Celery worker (with beat) together, restarting either if it dies."
+    help = "Run the web server and the Celery workers (ingest with beat, analysis) together, restarting any that dies."
     requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
+        parser.add_argument("--concurrency", type=int, default=2, help="processes of each worker")
 
     def handle(self, host, port, concurrency, **options):
         self.embedded = settings.EMBEDDED_BROKER
         if self.embedded:
             self._ensure_broker(initial=True)
-        queues = ",".join(settings.CELERY_TASK_QUEUES_NAMES)
         children = [
             Child("web", [sys.executable, "-m", "webapp.cli", "runserver", f"{host}:{port}", "--noreload"]),
-            Child("worker", [
-                sys.executable, "-m", "celery", "-A", "webapp", "worker", "--beat",
-                "--loglevel", "INFO", "--queues", queues, "--concurrency", str(concurrency),
-                "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
-            ]),
+            _worker("worker", settings.INGEST_QUEUES, concurrency, "--beat", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME),
+            _worker("analysis-worker", settings.ANALYSIS_QUEUES, concurrency),
         ]
+        self.children = children
         for child in children:
             self._start(child)
         self.stdout.write(f"Debrief is running on http://{host}:{port}/ (Ctrl-C stops it)", ending="\n")
@@ -129,19 +131,28 @@ class Command(BaseCommand):
         return None
 
     def _start(self, child: Child) -> None:
-        if child.name == "worker" and self.embedded:
-            # Serve's worker is the embedded broker's only consumer, so whatever is
-            # still unacknowledged, and every claim still held, belonged to a worker
-            # that died: hand them back now instead of after the visibility timeout
-            # and the lease.
-            restored = embedded_broker.restore_unacked(settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
-            if restored:
-                self._log(f"{restored} task(s) a stopped worker had taken were put back on their queues.")
-            released = {kind: count for kind, count in leases.release_orphaned_claims().items() if count}
-            if released:
-                held = ", ".join(f"{count} {kind}" for kind, count in released.items())
-                self._log(f"work a stopped worker held ({held}) is taken again now, not when its lease runs out.")
+        if child.name in WORKERS and self.embedded:
+            self._hand_back(alone=not any(
+                other.running() for other in self.children if other is not child and other.name in WORKERS
+            ))
         child.start()
+
+    def _hand_back(self, *, alone: bool) -> None:
+        """Serve's workers are the embedded broker's only consumers, so whatever is
+        still unacknowledged belonged to a worker that died (or to the other, live
+        one: a second delivery of its task finds the row claimed and comes back
+        later). Hand it back now instead of after the visibility timeout. Claims are
+        expired only when no worker is running; otherwise the live worker keeps
+        renewing its own and the dead one's lapse within a lease (a minute)."""
+        restored = embedded_broker.restore_unacked(settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
+        if restored:
+            self._log(f"{restored} task(s) a stopped worker had taken were put back on their queues.")
+        if not alone:
+            return
+        released = {kind: count for kind, count in leases.release_orphaned_claims().items() if count}
+        if released:
+            held = ", ".join(f"{count} {kind}" for kind, count in released.items())
+            self._log(f"work a stopped worker held ({held}) is taken again now, not when its lease runs out.")
 
     def _ensure_broker(self, initial: bool = False) -> None:
         try:
@@ -157,6 +168,16 @@ class Command(BaseCommand):
     def _log(self, message: str) -> None:
         self.stderr.write(f"[serve {time.strftime('%H:%M:%S')}] {message}")
         self.stderr.flush()
+
+
+WORKERS = ("worker", "analysis-worker")
+
+
+def _worker(name: str, queues: tuple[str, ...], concurrency: int, *extra: str) -> Child:
+    return Child(name, [
+        sys.executable, "-m", "celery", "-A", "webapp", "worker", f"--hostname={name}@%h",
+        "--loglevel", "INFO", "--queues", ",".join(queues), "--concurrency", str(concurrency), *extra,
+    ])
 
 
 def _exit_reason(returncode: int) -> str:

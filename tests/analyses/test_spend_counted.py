@@ -1,0 +1,75 @@
+"""Spend as the provider bills it: a reply that arrived but could not be read,
+and a call that was in flight when its worker died, are counted at their
+estimate, apart from what was measured, in the analysis and in the budget."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tests.analyses.conftest import FAKE_MODEL
+from tests.fakeopenai import Reply
+from webapp.analyses import pipeline, services, tasks
+from webapp.analyses.budget import budget_state
+from webapp.analyses.models import Analysis
+
+pytestmark = pytest.mark.django_db
+
+CUT_OFF = Reply(raw_body='{"id": "chatcmpl-1", "object": "chat.completion", "choices": [{"index": 0, "message": {"content": "{\\"verd')
+
+
+def test_a_reply_that_was_cut_off_is_retried_and_counted_at_its_estimate(ready_run, people, fake_model, no_enqueue):
+    fake_model.script("chat", CUT_OFF)
+    analysis = services.do_request_analysis(ready_run, people.alice, FAKE_MODEL)
+
+    tasks.run_analysis.apply(args=[str(analysis.pk)])
+
+    done = Analysis.objects.get(pk=analysis.pk)
+    assert done.status == "done"
+    [unread] = done.unconfirmed_calls
+    assert unread["estimated"] and unread["purpose"] == "analyze" and unread["model"] == FAKE_MODEL
+    assert unread["reason"].startswith("answered 200 with a reply that could not be read (")
+    assert unread["usage"]["input_tokens"] > 0 and unread["cost_usd"] > 0
+    assert done.unconfirmed_usd == Decimal(str(unread["cost_usd"])).quantize(Decimal("1e-8"))
+    assert [entry["status"] for entry in done.retry_log] == [200]
+    assert [call["purpose"] for call in done.calls] == ["analyze"]  # what was measured stays apart
+    state = budget_state(people.team_a)
+    assert state.spent == done.cost_usd + done.unconfirmed_usd and state.unconfirmed == done.unconfirmed_usd
+
+
+def test_a_call_in_flight_when_its_worker_died_stays_counted_at_its_estimate(ready_run, people, fake_model, no_enqueue):
+    analysis = services.do_request_analysis(ready_run, people.alice, FAKE_MODEL)
+    claimed = pipeline.claim(analysis.pk)
+    estimate = {"purpose": "analyze", "model": FAKE_MODEL, "cost_usd": 0.0125, "response_id": None,
+                "usage": {"input_tokens": 1000, "output_tokens": 6000}, "phase": FAKE_MODEL, "at": timezone.now().isoformat()}
+    Analysis.objects.filter(pk=claimed.pk).update(call_in_flight=estimate, lease_expires_at=timezone.now() - timedelta(seconds=1))
+
+    resumed = pipeline.claim(analysis.pk)  # the next delivery, after the worker died mid-call
+
+    assert resumed.call_in_flight is None
+    [unread] = resumed.unconfirmed_calls
+    assert unread["reason"] == "in flight when its worker stopped" and unread["cost_usd"] == 0.0125
+    assert resumed.unconfirmed_usd == Decimal("0.0125")
+    pipeline.run(resumed)
+    finished = Analysis.objects.get(pk=analysis.pk)
+    assert finished.status == "done" and finished.unconfirmed_usd == Decimal("0.0125")
+    assert budget_state(people.team_a).spent == finished.cost_usd + Decimal("0.0125")
+
+
+def test_a_call_that_returns_is_no_longer_in_flight(ready_run, people, fake_model, no_enqueue):
+    analysis = services.do_request_analysis(ready_run, people.alice, FAKE_MODEL)
+    tasks.run_analysis.apply(args=[str(analysis.pk)])
+    done = Analysis.objects.get(pk=analysis.pk)
+    assert done.call_in_flight is None and done.unconfirmed_calls == [] and done.unconfirmed_usd == 0
+
+
+def test_an_error_reply_is_not_counted_as_billed(ready_run, people, fake_model, no_enqueue):
+    fake_model.script("chat", Reply.rate_limited(1), Reply.error(500, "boom", type="server_error"))
+    analysis = services.do_request_analysis(ready_run, people.alice, FAKE_MODEL)
+    tasks.run_analysis.apply(args=[str(analysis.pk)])
+    done = Analysis.objects.get(pk=analysis.pk)
+    assert done.status == "done" and [entry["status"] for entry in done.retry_log] == [429, 500]
+    assert done.unconfirmed_calls == [] and done.unconfirmed_usd == 0 and done.call_in_flight is None
