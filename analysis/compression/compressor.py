@@ -12,7 +12,7 @@ from analysis.llm.budget import DoesNotFit, input_budget, output_reserve
 from analysis.llm.calls import CallRecord, assistant_message, total_cost, total_usage, user_message
 from analysis.compression.chunking import render, split_into_pieces, take_chunk
 from analysis.llm.errors import CompactionUnsupported, ContextLengthExceeded, TransientLLMError
-from analysis.report.prompt import COMPACTION_INTRO, SUMMARIES_INTRO, analysis_prompt, raw_material
+from analysis.report.prompt import COMPACTION_INTRO, REPORT_FORMAT, SUMMARIES_INTRO, analysis_prompt, raw_material
 from analysis.llm.runners import CallRunner, LiveRunner, OnCall, PlanRunner
 from analysis.compression.summarise import REFERENCES_TO_KEEP, summarise
 from analysis.llm.tokens import RequestTokenCounter, count_input_tokens
@@ -205,7 +205,8 @@ class _Compressor:
 
     def final_tokens(self, material: list[dict[str, Any]]) -> int:
         prompt = analysis_prompt(self.input, material)
-        return self.runner.count(self.model, prompt.instructions, prompt.items)
+        # The analysis call carries the report schema, and the provider bills it as input.
+        return self.runner.count(self.model, prompt.instructions, prompt.items, json_schema=REPORT_FORMAT)
 
     def run(self, force: bool) -> CompressionResult:
         digest_alone = self.final_tokens([])

@@ -32,8 +32,14 @@ class CallRunner:
         self.calls: list[CallRecord] = []
         self.opaque_tokens: dict[str, int] = {}  # compaction item id -> tokens it stands for
 
-    def count(self, model: ModelInfo, instructions: str, items: Sequence[Mapping[str, Any]]) -> int:
-        return self.token_counter(model, instructions, items, self.opaque_tokens)
+    def count(
+        self,
+        model: ModelInfo,
+        instructions: str,
+        items: Sequence[Mapping[str, Any]],
+        json_schema: Mapping[str, Any] | None = None,
+    ) -> int:
+        return self.token_counter(model, instructions, items, self.opaque_tokens, json_schema=json_schema)
 
     def compact(self, model: ModelInfo, instructions: str, items: Items) -> Items:
         """The compacted window (kept user messages and a compaction item)."""

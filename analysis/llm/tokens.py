@@ -1,10 +1,14 @@
 """Client-side token counts of a request, the way the provider bills it: the
-instructions as a system message, then every input item. Used to decide whether a
+instructions as a system message, every input item, each message's framing (the
+tokens around a role and its content), and the structured-output schema (OpenAI
+bills `text.format` / `response_format` as input: the schema reaches the model as
+one more system message). Used to decide whether a
 run fits and to price it before it runs. Counting goes through analysis.llm.token_counter, so
 the many re-counts of the same request while packing chunks hit its cache."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -25,7 +29,17 @@ class RequestTokenCounter(Protocol):
         instructions: str,
         items: Sequence[Mapping[str, Any]],
         opaque_tokens: Mapping[str, int] | None = None,
+        json_schema: Mapping[str, Any] | None = None,
     ) -> int: ...
+
+
+def schema_message(json_schema: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    """The structured-output format (`{"name", "schema", "strict"}`) as the system
+    message it is billed as: its JSON, keys sorted and compact, so the same schema
+    always counts the same."""
+    if not json_schema:
+        return []
+    return [{"role": "system", "content": json.dumps(json_schema, sort_keys=True, separators=(",", ":"))}]
 
 
 def count_text_tokens(model: ModelInfo, text: str) -> int:
@@ -37,10 +51,13 @@ def count_input_tokens(
     instructions: str,
     items: Sequence[Mapping[str, Any]],
     opaque_tokens: Mapping[str, int] | None = None,
+    json_schema: Mapping[str, Any] | None = None,
 ) -> int:
     """`opaque_tokens` maps a compaction item's id to what it costs (the compaction
-    call's output tokens); unknown ones are estimated from their length."""
+    call's output tokens); unknown ones are estimated from their length. `json_schema`
+    is the structured-output format the call is sent with, if any."""
     messages: list[dict[str, str]] = [{"role": "system", "content": instructions}] if instructions else []
+    messages += schema_message(json_schema)
     hidden = 0
     for item in items:
         if item.get("type") == "compaction":

@@ -1,5 +1,6 @@
-"""Whether a model can be used here, and if not, what to set. Only the environment is
-consulted: no request is made and no key is "checked" by spending on it."""
+"""Whether a model can be used here, and if not, what to set. Here only the environment
+is consulted (the registry adds the endpoint's own model list): no key is ever
+"checked" by spending on it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ class Availability:
     available: bool
     reason: str | None = None  # why not, naming what to set; None when available
     listed_live: bool = False  # confirmed by the endpoint's own model list, not only by the environment
+    # Set when the endpoint's list could not be read: the environment's answer stands, unconfirmed.
+    note: str | None = None
 
 
 AVAILABLE = Availability(True)

@@ -31,7 +31,7 @@ def render_models_table(rows: Sequence[Mapping[str, Any]]) -> str:
             _price(row["output_usd_per_mtok"]),
             _price(row["cached_input_usd_per_mtok"]),
             _features(row),
-            "available" if row["available"] else f"unavailable: {row['unavailable_reason']}",
+            _status(row),
         )
         for row in rows
     ]
@@ -78,6 +78,15 @@ def _context_line(estimate: Mapping[str, Any]) -> str:
             f" + {estimate['safety_margin_tokens']:,} margin)"
         )
     return line
+
+
+def _status(row: Mapping[str, Any]) -> str:
+    if not row["available"]:
+        return f"unavailable: {row['unavailable_reason']}"
+    if row.get("listed_live"):
+        return "available (listed by its endpoint)"
+    note = row.get("availability_note")
+    return f"available ({note})" if note else "available"
 
 
 def _features(row: Mapping[str, Any]) -> str:

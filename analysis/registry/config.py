@@ -43,6 +43,9 @@ class RegistryConfig:
     cost_warning_usd: float = DEFAULT_COST_WARNING_USD
     discovery_ttl_seconds: float = DEFAULT_DISCOVERY_TTL_SECONDS
     custom_tokenizer: str = FALLBACK_TOKENIZER
+    # Ask endpoints which models they serve (cached for the discovery TTL) whenever
+    # availability is judged; off, the environment alone decides (tests, bench, offline tools).
+    live_discovery: bool = False
 
     def env_value(self, name: str) -> str | None:
         """A variable's value; blank counts as unset (an empty key authenticates nothing)."""

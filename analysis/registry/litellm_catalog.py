@@ -13,6 +13,7 @@ from typing import Any
 
 from analysis.llm.litellm_env import bundled_price_map
 from analysis.llm.modelinfo import ModelInfo, PriceTier
+from analysis.llm.compact import COMPACTING_PROVIDERS
 from analysis.registry.providers import EXCLUDED_PROVIDERS, provider_spec
 
 CHAT_MODES = frozenset({"chat", "responses"})
@@ -99,7 +100,9 @@ def _model_from_entry(key: str, entry: Any) -> ModelInfo | None:
         output_usd_per_token=output_rate,
         cached_input_usd_per_token=cached_rate,
         supports_reasoning=entry.get("supports_reasoning") is True,
-        supports_native_compaction=api == "responses",
+        # Only OpenAI's endpoint is compacted (analysis/llm/compact.py:COMPACTING_PROVIDERS):
+        # Azure speaks the Responses API but is planned, priced and run as summarise.
+        supports_native_compaction=api == "responses" and provider in COMPACTING_PROVIDERS,
         api_key_env=spec.api_key_env,
         # litellm picks the right tiktoken encoding only from the bare OpenAI name.
         tokenizer_model=bare_id if provider in ("openai", "azure") else None,

@@ -15,8 +15,9 @@ from typing import Literal
 
 from analysis.llm.modelinfo import KEYLESS_PLACEHOLDER, Api, ModelInfo
 
-# "openai": GET {base}/models with a bearer key; "anthropic": GET {base}/v1/models with x-api-key.
-DiscoveryProtocol = Literal["openai", "anthropic"]
+# "openai": GET {base}/models with a bearer key; "anthropic": GET {base}/v1/models with x-api-key;
+# "gemini": GET {base}/v1beta/models with x-goog-api-key.
+DiscoveryProtocol = Literal["openai", "anthropic", "gemini"]
 
 _AWS_CREDENTIALS = (
     ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"),
@@ -83,7 +84,13 @@ PROVIDERS: dict[str, ProviderSpec] = {
         discovery="anthropic",
         default_base_url="https://api.anthropic.com",
     ),
-    "gemini": _keyed("gemini", "GEMINI_API_KEY", "GOOGLE_API_KEY"),
+    "gemini": _keyed(
+        "gemini",
+        "GEMINI_API_KEY",
+        "GOOGLE_API_KEY",
+        discovery="gemini",
+        default_base_url="https://generativelanguage.googleapis.com",
+    ),
     "vertex_ai": ProviderSpec((("VERTEXAI_PROJECT", "VERTEXAI_LOCATION"),), "VERTEX_AI_BASE_URL", None),
     "bedrock": ProviderSpec(_AWS_CREDENTIALS, "BEDROCK_BASE_URL", None),
     "bedrock_mantle": ProviderSpec(_AWS_CREDENTIALS, "BEDROCK_MANTLE_BASE_URL", None),

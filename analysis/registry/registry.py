@@ -21,7 +21,7 @@ from analysis.llm.pricing import Estimate
 from analysis.registry.availability import Availability, credential_availability
 from analysis.registry.config import DEFAULT_MODEL_ENV, RegistryConfig
 from analysis.registry.custom_models import load_custom_models
-from analysis.registry.discovery import Endpoint, ModelDiscovery
+from analysis.registry.discovery import Endpoint, ListingCache, ModelDiscovery
 from analysis.registry.errors import ConfigError, DiscoveryError, ModelsFileError, ModelUnavailable, UnknownModel
 from analysis.registry.litellm_catalog import litellm_catalog
 from analysis.registry.offline import OFFLINE_MODEL, OFFLINE_MODEL_NAME
@@ -29,6 +29,7 @@ from analysis.registry.providers import provider_spec
 from analysis.registry.recommend import Recommendation, recommend
 from analysis.registry.serialize import model_to_dict
 
+NOT_OFFERED = "not offered by this endpoint"
 MAX_SUGGESTIONS = 5
 SUGGESTION_CUTOFF = 0.6  # difflib similarity below which a name is not worth suggesting
 # Registries kept per distinct config: a process normally has one; tests have a few.
@@ -40,7 +41,13 @@ Clock = Callable[[], float]
 class Registry:
     """Build with `Registry.build(config)`; lookups are dictionary reads."""
 
-    def __init__(self, config: RegistryConfig, models: Iterable[ModelInfo], clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        config: RegistryConfig,
+        models: Iterable[ModelInfo],
+        clock: Clock = time.monotonic,
+        listing_cache: ListingCache | None = None,
+    ) -> None:
         self.config = config
         self._models = {model.name: model for model in models}
         self._sorted = sorted(self._models.values(), key=lambda model: (model.provider, model.name))
@@ -52,20 +59,23 @@ class Registry:
         }
         self._casefolded = _unique_by(self._models.values(), lambda model: model.name.casefold())
         self._credential_checks: dict[str, Availability] = {}
-        self._discovery = ModelDiscovery(config.discovery_ttl_seconds, clock)
+        self._discovery = ModelDiscovery(config.discovery_ttl_seconds, clock, listing_cache)
         self.default_model = self._resolve_default()
 
     @classmethod
-    def build(cls, config: RegistryConfig, clock: Clock = time.monotonic) -> Registry:
+    def build(
+        cls, config: RegistryConfig, clock: Clock = time.monotonic, listing_cache: ListingCache | None = None
+    ) -> Registry:
         """One registry per distinct config (environment and models file included),
-        so repeated builds are free and discovery results are shared."""
-        key = _memo_key(config, clock)
+        so repeated builds are free and discovery results are shared. `listing_cache`
+        shares endpoint listings between processes (the web layer passes Django's cache)."""
+        key = (_memo_key(config, clock), id(listing_cache))
         with _memo_lock:
             registry = _memo.get(key)
             if registry is not None:
                 _memo.move_to_end(key)
                 return registry
-        registry = cls(config, _offered_models(config), clock)
+        registry = cls(config, _offered_models(config), clock, listing_cache)
         with _memo_lock:
             _memo[key] = registry
             while len(_memo) > MAX_CACHED_REGISTRIES:
@@ -80,13 +90,15 @@ class Registry:
             raise UnknownModel(name, self._suggestions(name), not_allowed=name in _catalog_names())
         return model
 
-    def all(self, provider: str | None = None, available: bool | None = None) -> list[ModelInfo]:
+    def all(
+        self, provider: str | None = None, available: bool | None = None, live: bool | None = None
+    ) -> list[ModelInfo]:
         """Sorted by provider, then name."""
         return [
             model
             for model in self._sorted
             if (provider is None or model.provider == provider)
-            and (available is None or self.availability(model).available == available)
+            and (available is None or self.availability(model, live=live).available == available)
         ]
 
     def provider_default(self, provider: str) -> ModelInfo | None:
@@ -95,31 +107,51 @@ class Registry:
 
     # --- availability --------------------------------------------------------------
 
-    def availability(self, model: ModelInfo | str, live: bool = False) -> Availability:
-        """From the environment alone, unless `live`: then the endpoint's model list
-        (cached for the discovery TTL) must also name it, where the provider has one."""
+    def availability(self, model: ModelInfo | str, live: bool | None = None) -> Availability:
+        """From the environment, and when `live` (default: the config's `live_discovery`)
+        from the endpoint's model list too (cached for the discovery TTL), where the
+        provider has one: a model it does not list is not offered by this endpoint. A
+        list that cannot be read leaves the environment's answer, marked not confirmed."""
         model = self._resolve(model)
         static = self._credential_checks.get(model.name)
         if static is None:
             static = self._credential_checks[model.name] = credential_availability(model, self.config.env_value)
+        live = self.config.live_discovery if live is None else live
         endpoint = self._endpoint(model) if live and static.available else None
         if endpoint is None:
             return static
         try:
             listing = self._discovery.list_models(endpoint)
         except DiscoveryError as error:
-            return Availability(False, str(error))
-        if model.api_model_id not in listing:
-            return Availability(False, f"{model.api_model_id} is not listed by {endpoint.models_url}")
+            return Availability(True, note=f"not confirmed: {error}")
+        if not endpoint.lists(model.api_model_id, listing):
+            return Availability(False, f"{NOT_OFFERED} ({endpoint.models_url} does not list {model.api_model_id})")
         return Availability(True, listed_live=True)
 
-    def require_available(self, name: str | None = None, live: bool = False) -> ModelInfo:
+    def require_available(self, name: str | None = None, live: bool | None = None) -> ModelInfo:
         """The named model (the default when None), or ModelUnavailable saying why not."""
         model = self.default_model if name is None else self.get(name)
         availability = self.availability(model, live=live)
         if not availability.available:
             raise ModelUnavailable(model.name, str(availability.reason))
         return model
+
+    def refresh_listings(self) -> dict[str, str | None]:
+        """Ask every configured endpoint for its list again now (`--live`, `?live=1`):
+        endpoint URL -> None when read, else why not."""
+        outcome: dict[str, str | None] = {}
+        for endpoint in self._configured_endpoints():
+            try:
+                self._discovery.list_models(endpoint, refresh=True)
+                outcome[endpoint.models_url] = None
+            except DiscoveryError as error:
+                outcome[endpoint.models_url] = str(error)
+        return outcome
+
+    @property
+    def listings_version(self) -> int:
+        """Changes whenever a listing changes: what depends on availability is recomputed."""
+        return self._discovery.version
 
     def discover(self, provider: str) -> frozenset[str]:
         """The model ids `provider`'s endpoint(s) list now (cached for the discovery TTL)."""
@@ -128,7 +160,7 @@ class Registry:
             endpoint = self._endpoint(model)
             if endpoint is None:
                 continue
-            availability = self.availability(model)
+            availability = self.availability(model, live=False)
             if not availability.available:
                 raise DiscoveryError(f"cannot list {provider} models: {availability.reason}")
             endpoints.add(endpoint)
@@ -141,7 +173,7 @@ class Registry:
     def recommend(self, estimate: Estimate) -> Recommendation:
         return recommend(estimate, self.all(available=True), self.default_model.name, self.config.cost_warning_usd)
 
-    def describe(self, model: ModelInfo | str, live: bool = False) -> dict[str, Any]:
+    def describe(self, model: ModelInfo | str, live: bool | None = None) -> dict[str, Any]:
         model = self._resolve(model)
         return model_to_dict(model, self.availability(model, live=live), model.name == self.default_model.name)
 
@@ -149,6 +181,20 @@ class Registry:
 
     def _resolve(self, model: ModelInfo | str) -> ModelInfo:
         return self.get(model) if isinstance(model, str) else model
+
+    def _configured_endpoints(self) -> set[Endpoint]:
+        """The endpoints of models whose credentials are set (one per provider, or per custom base URL)."""
+        endpoints: set[Endpoint] = set()
+        seen_providers: set[str] = set()
+        for model in self._sorted:
+            key = model.api_base if model.custom else model.provider
+            if key in seen_providers:
+                continue
+            seen_providers.add(key)
+            endpoint = self._endpoint(model)
+            if endpoint is not None and self.availability(model, live=False).available:
+                endpoints.add(endpoint)
+        return endpoints
 
     def _endpoint(self, model: ModelInfo) -> Endpoint | None:
         if model.custom:
@@ -183,7 +229,8 @@ class Registry:
             for provider, name in self.config.provider_defaults.items()
             if (model := self._configured(name, f"provider_defaults[{provider!r}]", skip_not_allowed=True))
         ]
-        usable = (model for model in configured if self.availability(model).available)
+        # The environment alone: building a registry makes no request.
+        usable = (model for model in configured if self.availability(model, live=False).available)
         return next(usable, self._models[OFFLINE_MODEL_NAME])
 
     def _configured(self, name: str, source: str, skip_not_allowed: bool = False) -> ModelInfo | None:
@@ -271,6 +318,7 @@ def _memo_key(config: RegistryConfig, clock: Clock) -> Hashable:
         config.cost_warning_usd,
         config.discovery_ttl_seconds,
         config.custom_tokenizer,
+        config.live_discovery,
         clock,
     )
 

@@ -34,6 +34,8 @@ def model_to_dict(model: ModelInfo, availability: Availability, is_default: bool
         "api": model.api,
         "custom": model.custom,
         "listed_live": availability.listed_live,
+        # "not confirmed: ..." when the endpoint's model list could not be read.
+        "availability_note": availability.note,
     }
 
 

@@ -13,6 +13,7 @@ from tests.fakeopenai.replies import Reply, error_body
 from tests.fakeopenai.state import FakeState
 
 CONTROL_PREFIX = "/_fake/"
+LISTING_ENDPOINT = "models"
 COMMANDS = frozenset({"script", "configure", "fail_compact", "set_context_window", "reset"})
 
 
@@ -44,9 +45,14 @@ class FakeControls:
         self._control("reset")
 
     def requests_to(self, endpoint: str) -> list[RecordedRequest]:
-        return [request for request in self.requests() if request.endpoint == endpoint]
+        return [request for request in self.all_requests() if request.endpoint == endpoint]
 
     def requests(self) -> list[RecordedRequest]:
+        """The model calls received, in order. Model listings (GET /v1/models, which
+        live discovery sends before a call) are left out: `requests_to("models")`."""
+        return [request for request in self.all_requests() if request.endpoint != LISTING_ENDPOINT]
+
+    def all_requests(self) -> list[RecordedRequest]:
         raise NotImplementedError
 
     def _control(self, command: str, **arguments: Any) -> Any:

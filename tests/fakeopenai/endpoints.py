@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tests.fakeopenai import compaction, tokens
+from tests.fakeopenai import anthropic, compaction, tokens
 from tests.fakeopenai.analysis_report import DEFAULT_ANALYSIS_REPORT
 from tests.fakeopenai.recording import RecordedRequest
 from tests.fakeopenai.replies import Reply, error_body
@@ -58,7 +58,10 @@ def _reply_to(state: FakeState, request: RecordedRequest) -> Reply:
         body = _answer(endpoint, state.config, request, scripted)
     except ApiError as error:
         return error.reply
-    return Reply(body=body, headers=scripted.headers, delay=scripted.delay)
+    headers = dict(scripted.headers)
+    if endpoint == "messages":  # Anthropic names every request in a header, which support asks for
+        headers.setdefault("request-id", "req_" + body["id"].removeprefix("msg_"))
+    return Reply(body=body, headers=headers, delay=scripted.delay)
 
 
 def _send(reply: Reply) -> Outgoing:
@@ -76,6 +79,8 @@ def _answer(endpoint: str, config: FakeConfig, request: RecordedRequest, scripte
     _check_key(config, request)
     if endpoint == "models":
         return {"object": "list", "data": [_model_entry(name) for name in config.models]}
+    if endpoint == "messages":
+        return _anthropic_messages(config, request, scripted)
     body = request.body
     if not isinstance(body, dict):
         raise ApiError(400, "We could not parse the JSON body of your request.")
@@ -126,7 +131,7 @@ def _reply_text(config: FakeConfig, request: RecordedRequest, scripted: Reply, *
 def _chat(config: FakeConfig, request: RecordedRequest, scripted: Reply) -> dict[str, Any]:
     body = request.body
     model = body["model"]
-    input_tokens = tokens.chat_input_tokens(model, body.get("messages") or [])
+    input_tokens = tokens.chat_input_tokens(model, body.get("messages") or [], body.get("response_format"))
     _check_context(config, model, input_tokens)
     wants_schema = (body.get("response_format") or {}).get("type") == "json_schema"
     cap = body.get("max_completion_tokens") or body.get("max_tokens")
@@ -158,7 +163,8 @@ def _responses_input_tokens(model: str, body: dict[str, Any]) -> int:
         if kind not in RESPONSES_INPUT_ITEM_TYPES:
             raise ApiError(400, f"Invalid value: {kind!r}.", code="invalid_value", param=f"input[{index}].type")
     try:
-        return tokens.responses_input_tokens(model, body.get("instructions"), items)
+        text_format = (body.get("text") or {}).get("format")
+        return tokens.responses_input_tokens(model, body.get("instructions"), items, text_format)
     except compaction.InvalidCompactionItem as error:
         raise ApiError(400, str(error), code="invalid_encrypted_content", param="input") from error
 
@@ -260,3 +266,17 @@ def _merged(usage: dict[str, Any], override: dict[str, Any] | None) -> dict[str,
         nested = isinstance(value, dict) and isinstance(merged.get(key), dict)
         merged[key] = {**merged[key], **value} if nested else value
     return merged
+
+
+def _anthropic_messages(config: FakeConfig, request: RecordedRequest, scripted: Reply) -> dict[str, Any]:
+    body = request.body
+    if not isinstance(body, dict):
+        raise ApiError(400, "We could not parse the JSON body of your request.")
+    content = config.analysis_content
+    content = content(request) if callable(content) else content
+    content = DEFAULT_ANALYSIS_REPORT if content is None else content
+    report = scripted.text if scripted.text is not None else (content if isinstance(content, str) else json.dumps(content))
+    try:
+        return anthropic.answer(body, report)
+    except anthropic.AnthropicError as error:
+        raise ApiError(error.status, str(error)) from error

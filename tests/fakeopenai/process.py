@@ -51,7 +51,7 @@ class FakeOpenAIProcess(FakeControls):
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def requests(self) -> list[RecordedRequest]:
+    def all_requests(self) -> list[RecordedRequest]:
         return read_recorded(self.record_path)
 
     def _control(self, command: str, **arguments: Any) -> Any:

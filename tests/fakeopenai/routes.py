@@ -7,6 +7,7 @@ ROUTES = {
     ("POST", "/v1/responses"): "responses",
     ("POST", "/v1/responses/compact"): "compact",
     ("GET", "/v1/models"): "models",
+    ("POST", "/v1/messages"): "messages",  # Anthropic's Messages API
 }
 
 

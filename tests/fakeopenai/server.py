@@ -109,5 +109,5 @@ class FakeOpenAI(FakeControls):
     def _control(self, command: str, **arguments: Any) -> Any:
         return getattr(self.state, command)(**arguments)
 
-    def requests(self) -> list[RecordedRequest]:
+    def all_requests(self) -> list[RecordedRequest]:
         return self.state.requests()

@@ -14,7 +14,9 @@ from tests.fakeopenai.recording import RecordedRequest
 from tests.fakeopenai.replies import Reply
 from tests.fakeopenai.routes import ROUTES
 
-DEFAULT_MODELS = ("gpt-5-mini", "gpt-5.1-codex-mini", "tiny-model")
+# What GET /v1/models lists unless configured: every model id the suites send to the
+# fake, since live discovery refuses a model its endpoint does not list.
+DEFAULT_MODELS = ("gpt-5-mini", "gpt-5.1-codex-mini", "tiny-model", "chat-model", "cheap-model")
 # How long the fake's unscripted text replies are, relative to the request's input:
 # tests that check cost estimates set these to the ratios the estimate assumes.
 DEFAULT_TEXT_OUTPUT_RATIO = 0.2

@@ -4,6 +4,7 @@ referee for Debrief's own estimates, so it must not share their code."""
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -44,10 +45,23 @@ def _text_of(content: Any) -> str:
     return ""
 
 
-def responses_input_tokens(model: str, instructions: str | None, input_value: Any) -> int:
-    """Instructions count as a system message, messages as chat messages, tool items
-    by their text, and a compaction item by the size of what it stands for."""
+def format_message(structured_format: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A structured-output format is billed as input, as OpenAI does: the schema reaches
+    the model as one more system message (here: its compact JSON with sorted keys,
+    without the `type` wrapper, so both APIs bill the same schema the same)."""
+    if not structured_format or structured_format.get("type", "json_schema") != "json_schema":
+        return []
+    payload = {key: value for key, value in structured_format.items() if key != "type"}
+    return [{"role": "system", "content": json.dumps(payload, sort_keys=True, separators=(",", ":"))}]
+
+
+def responses_input_tokens(model: str, instructions: str | None, input_value: Any,
+                           text_format: dict[str, Any] | None = None) -> int:
+    """Instructions count as a system message, the structured-output format as another,
+    messages as chat messages (with their framing), tool items by their text, and a
+    compaction item by the size of what it stands for."""
     messages: list[dict[str, Any]] = [{"role": "system", "content": instructions}] if instructions else []
+    messages += format_message(text_format)
     hidden = 0
     items = [{"role": "user", "content": input_value}] if isinstance(input_value, str) else (input_value or [])
     for item in items:
@@ -63,5 +77,8 @@ def responses_input_tokens(model: str, instructions: str | None, input_value: An
     return count_messages(model, messages) + hidden
 
 
-def chat_input_tokens(model: str, messages: list[dict[str, Any]]) -> int:
-    return count_messages(model, [{**message, "content": _text_of(message.get("content"))} for message in messages])
+def chat_input_tokens(model: str, messages: list[dict[str, Any]], response_format: dict[str, Any] | None = None) -> int:
+    counted = [{**message, "content": _text_of(message.get("content"))} for message in messages]
+    if response_format and response_format.get("type") == "json_schema":
+        counted += format_message(response_format.get("json_schema"))
+    return count_messages(model, counted)

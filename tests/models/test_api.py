@@ -116,3 +116,34 @@ def test_the_schema_describes_both_endpoints():
     assert paths["/models"]["get"]["x-scopes"] == ["read", "full"]
     assert paths["/runs/{run_id}/estimate"]["post"]["x-scopes"] == ["read", "full"]
     assert set(paths["/runs/{run_id}/estimate"]["post"]["responses"]) >= {"200", "400", "404", "409"}
+
+
+def test_models_are_those_the_endpoint_lists_and_live_refreshes_the_list(client, token, openai_key, settings):
+    settings.DEBRIEF_MODEL_ALLOWLIST = ("gpt-5-mini", "gpt-5-nano")
+    openai_key.configure(models=["gpt-5-mini"])
+    rows = {row["name"]: row for row in client.get(MODELS, {"provider": "openai"}, **auth(token)).json()}
+    assert rows["gpt-5-mini"]["listed_live"] and rows["gpt-5-mini"]["availability_note"] is None
+    assert rows["gpt-5-nano"]["unavailable_reason"].startswith("not offered by this endpoint")
+
+    openai_key.configure(models=["gpt-5-mini", "gpt-5-nano"])
+    cached = client.get(MODELS, {"provider": "openai", "available": "true"}, **auth(token)).json()
+    live = client.get(MODELS, {"provider": "openai", "available": "true", "live": "1"}, **auth(token)).json()
+
+    assert [row["name"] for row in cached] == ["gpt-5-mini"]
+    assert [row["name"] for row in live] == ["gpt-5-mini", "gpt-5-nano"]
+    assert len(openai_key.requests_to("models")) == 2
+
+
+def test_models_live_must_be_a_boolean(client, token, openai_key):
+    response = client.get(MODELS, {"live": "maybe"}, **auth(token))
+
+    assert response.status_code == 400 and response.json()["error"] == "bad_query"
+
+
+def test_an_estimate_for_a_model_the_endpoint_does_not_list_is_refused(client, token, openai_key, ready_run):
+    openai_key.configure(models=["gpt-5-nano"])
+
+    response = post_estimate(client, ready_run, token, {"model": "gpt-5-mini"})
+
+    assert response.status_code == 400 and response.json()["error"] == "model_unavailable"
+    assert "not offered by this endpoint" in response.json()["detail"]

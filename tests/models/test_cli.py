@@ -86,7 +86,7 @@ def test_a_configured_default_needs_no_model(openai_key, monkeypatch, no_termina
     assert json.loads(out)["model"] == "gpt-5-nano"
 
 
-def test_on_a_terminal_it_offers_the_available_models_with_their_cost(openai_key, settings, monkeypatch):
+def test_on_a_terminal_it_offers_the_usable_models_with_this_runs_estimate(openai_key, settings, monkeypatch):
     settings.DEBRIEF_MODEL_ALLOWLIST = ("gpt-5-mini", "gpt-5-nano")
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
     answers = iter(["9", "3"])
@@ -95,7 +95,47 @@ def test_on_a_terminal_it_offers_the_available_models_with_their_cost(openai_key
     out, err = run("analyze", str(SPLIT_VOTE), "--estimate-only")
 
     menu = out.splitlines()[:3]
-    assert [line.split()[:2] for line in menu] == [["1.", "debrief/offline"], ["2.", "gpt-5-mini"], ["3.", "gpt-5-nano"]]
-    assert all(line.split()[-1].startswith("$") for line in menu)
+    assert [line.split()[:2] for line in menu] == [["1.", "gpt-5-mini"], ["2.", "gpt-5-nano"], ["3.", "debrief/offline"]]
+    assert menu[0].endswith("[recommended]") and menu[1].endswith("[cheapest that fits]")
+    assert all(line.split()[2].startswith("$") and " fits " in line for line in menu)
+    assert "reasoning" in menu[0] and "of 272,000 tokens" in menu[0]
     assert "Type a number from 1 to 3." in err
-    assert out.splitlines()[3].startswith("gpt-5-nano: ")
+    assert out.splitlines()[3].startswith("debrief/offline: ")
+
+
+def test_on_a_terminal_a_model_the_endpoint_does_not_list_is_not_offered(openai_key, settings, monkeypatch):
+    settings.DEBRIEF_MODEL_ALLOWLIST = ("gpt-5-mini", "gpt-5-nano")
+    openai_key.configure(models=["gpt-5-nano"])
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr("builtins.input", lambda prompt: "")
+
+    out, _ = run("analyze", str(SPLIT_VOTE), "--estimate-only")
+
+    menu = [line.split()[1] for line in out.splitlines() if line.split()[0].rstrip(".").isdigit()]
+    assert menu == ["gpt-5-nano", "debrief/offline"]
+
+
+def test_models_list_for_a_run_prints_the_same_table(openai_key, settings):
+    settings.DEBRIEF_MODEL_ALLOWLIST = ("gpt-5-mini", "gpt-5-nano")
+
+    out, _ = run("models", "list", "--for", str(SPLIT_VOTE))
+    rows = json.loads(run("models", "list", "--for", str(SPLIT_VOTE), "--json")[0])
+
+    assert [line.split()[1] for line in out.splitlines()] == ["gpt-5-mini", "gpt-5-nano", "debrief/offline"]
+    assert [row["name"] for row in rows] == ["gpt-5-mini", "gpt-5-nano", "debrief/offline"]
+    assert rows[0]["recommended"] and rows[1]["cheapest_fitting"] and rows[1]["fit"] == "fits"
+
+
+def test_models_list_shows_only_what_the_endpoint_lists_and_live_asks_again(openai_key, settings):
+    settings.DEBRIEF_MODEL_ALLOWLIST = ("gpt-5-mini", "gpt-5-nano", "gpt-4o")
+    openai_key.configure(models=["gpt-5-mini", "gpt-4o"])
+
+    rows = {row["name"]: row for row in json.loads(run("models", "list", "--json")[0])}
+    assert rows["gpt-5-mini"]["listed_live"] and rows["gpt-4o"]["available"]
+    assert rows["gpt-5-nano"]["unavailable_reason"].startswith("not offered by this endpoint")
+
+    openai_key.configure(models=["gpt-5-nano"])
+    cached = {row["name"]: row for row in json.loads(run("models", "list", "--json")[0])}
+    refreshed = {row["name"]: row for row in json.loads(run("models", "list", "--json", "--live")[0])}
+    assert not cached["gpt-5-nano"]["available"] and refreshed["gpt-5-nano"]["listed_live"]
+    assert len(openai_key.requests_to("models")) == 2

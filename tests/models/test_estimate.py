@@ -9,6 +9,7 @@ from analysis.engine.analyzer import build_prompt, call_and_validate
 from analysis.llm.tokens import count_input_tokens
 from analysis.llm.litellm_env import get_litellm
 from analysis.registry import ModelUnavailable, UnknownModel
+from analysis.report.prompt import REPORT_FORMAT
 from webapp.llm import services
 from webapp.llm.registry import get_registry
 from webapp.llm.request_tokens import exact_input_tokens
@@ -96,7 +97,7 @@ def test_the_cached_count_equals_the_analysis_layers_own_count(ready_run, openai
     prompt = build_prompt(digest_for_run(ready_run).input)
 
     assert exact_input_tokens(model, digest_for_run(ready_run).input) == count_input_tokens(
-        model, prompt.instructions, prompt.items
+        model, prompt.instructions, prompt.items, json_schema=REPORT_FORMAT
     )
 
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from webapp.llm.registry import get_registry
 from tests.factories import MembershipFactory, UserFactory
 from tests.models.conftest import LONG_ANSWER
 from tests.samples import ingest_sample
@@ -22,20 +23,35 @@ def alice(client, people):
     return client
 
 
-def test_the_run_page_offers_every_model_grouped_by_provider(alice, ready_run, openai_key):
+def test_the_run_page_offers_only_usable_models_plus_one_unlock_line_per_provider(alice, ready_run, openai_key):
     html = alice.get(ready_run.get_absolute_url()).content.decode()
 
     panel = html[html.index('id="analyse-panel"'):]
-    assert '<optgroup label="openai">' in panel and '<optgroup label="debrief">' in panel
-    assert re.search(r'<option value="gpt-5-mini" selected>gpt-5-mini · 272k context · reasoning · native compaction · default</option>', panel)
-    assert re.search(r'<option value="" disabled>\d+ anthropic models: ANTHROPIC_API_KEY is not set', panel)
+    usable = panel[panel.index('<optgroup label="Usable models">'):panel.index('<optgroup label="Not usable here">')]
+    assert re.search(r'<option value="gpt-5-mini" selected>gpt-5-mini · 272k context · reasoning · native compaction · default \(recommended\)</option>', usable)
+    assert usable.index('value="gpt-5-mini"') < usable.index('value="debrief/offline"') < usable.index('value="gpt-5-nano"')
+    assert "disabled" not in usable
+    assert re.search(r'<option value="" disabled>add a key to unlock \d+ anthropic models: ANTHROPIC_API_KEY is not set', panel)
+    options = re.findall(r"<option ", panel[:panel.index('id="analyse-compression"')])
+    providers = {row.provider for row in get_registry().all()}
+    assert len(options) <= len(get_registry().all(available=True)) + len(providers)
     # The preview loads after the page, and has a link for browsers without JavaScript.
     assert f'hx-get="/runs/{ready_run.pk}/estimate?model=gpt-5-mini&amp;turn=1&amp;attempt=1" hx-trigger="load"' in panel
     assert f'<a href="/runs/{ready_run.pk}/estimate?model=gpt-5-mini&amp;turn=1&amp;attempt=1">' in panel
     assert f'<form class="analyse-choice" method="get" action="/runs/{ready_run.pk}/estimate"' in panel
 
 
-def test_a_small_unavailable_provider_lists_its_models_disabled_with_the_reason(alice, ready_run, settings, tmp_path):
+def test_a_model_the_endpoint_does_not_list_is_not_offered_in_the_panel(alice, ready_run, openai_key, settings):
+    settings.DEBRIEF_MODEL_ALLOWLIST = ("gpt-5-mini", "gpt-5-nano")
+    openai_key.configure(models=["gpt-5-mini"])
+
+    html = alice.get(ready_run.get_absolute_url()).content.decode()
+
+    assert '<option value="gpt-5-nano"' not in html
+    assert '<option value="" disabled>1 openai model not offered by this endpoint</option>' in html
+
+
+def test_an_unavailable_custom_model_stands_in_its_providers_unlock_line(alice, ready_run, settings, tmp_path):
     models_file = tmp_path / "models.toml"
     models_file.write_text(
         '[[models]]\nname = "gateway/big"\nbase_url = "http://127.0.0.1:9/v1"\napi_key_env = "GATEWAY_KEY"\n'
@@ -45,7 +61,17 @@ def test_a_small_unavailable_provider_lists_its_models_disabled_with_the_reason(
 
     html = alice.get(ready_run.get_absolute_url()).content.decode()
 
-    assert '<option value="gateway/big" disabled>gateway/big · 200k context · unavailable: GATEWAY_KEY is not set</option>' in html
+    assert '<option value="" disabled>add a key to unlock 1 custom model: GATEWAY_KEY is not set</option>' in html
+
+
+def test_with_the_cheapest_model_known_the_panel_lists_it_right_after_the_recommended_one(alice, ready_run, openai_key, settings):
+    settings.DEBRIEF_MODEL_ALLOWLIST = ("gpt-5-mini", "gpt-5-nano", "gpt-4o")
+
+    html = alice.get(preview_url(ready_run, model="gpt-4o")).content.decode()
+
+    options = re.findall(r'<option value="([^"]+)"[^>]*>([^<]*)</option>', html[html.index('id="analyse-model"'):])
+    assert [value for value, _ in options[:3]] == ["gpt-5-mini", "gpt-5-nano", "debrief/offline"] or options[1][0] == "gpt-5-nano"
+    assert options[1][1].endswith("· cheapest that fits")
 
 
 def test_the_htmx_preview_is_the_partial_with_the_total_and_the_run_form(alice, ready_run, openai_key):
@@ -150,3 +176,27 @@ def test_a_run_over_the_compression_threshold_is_compressed_even_though_it_fits(
     assert '<span class="badge ok">fits the window</span>' in fits and "needs compression" not in fits
     assert '<span class="badge warn">needs compression</span>' in compressed
     assert "pass this deployment's compression threshold" in compressed
+
+
+def test_the_models_pages_first_row_is_usable_and_locked_providers_are_one_line_each(alice, openai_key, settings):
+    settings.DEBRIEF_MODEL_ALLOWLIST = ("gpt-5*", "anthropic/claude-sonnet-*", "gemini/*", "bedrock/*")
+    html = alice.get("/models/").content.decode()
+
+    table = html[html.index('id="model-table"'):]
+    rows = re.findall(r"<tr class=\"([^\"]*)\">", table)
+    first = re.search(r'<td class="name mono">([^<\s]+)', table).group(1)
+    assert rows[0] == "" and first == "gpt-5-mini"  # usable, and the default first
+    assert table.count(">add a key to unlock ") == len({row.provider for row in get_registry().all(available=False)})
+    assert '<a href="?provider=anthropic">add a key to unlock' in table
+    assert "listed by its endpoint" in table
+
+
+def test_a_provider_filter_lists_every_model_usable_first(alice, openai_key, settings):
+    settings.DEBRIEF_MODEL_ALLOWLIST = ("gpt-5-mini", "gpt-5-nano", "gpt-4o")
+    openai_key.configure(models=["gpt-5-nano"])
+
+    html = alice.get("/models/", {"provider": "openai"}).content.decode()
+
+    names = re.findall(r'<td class="name mono">([^<\s]+)', html)
+    assert names == ["gpt-5-nano", "gpt-5-mini", "gpt-4o"]  # usable, then the default, then the rest
+    assert "not offered by this endpoint" in html

@@ -27,6 +27,7 @@ def build(env: dict[str, str] | None = None, **settings: Any) -> Registry:
 
 class ModelsServer(ThreadingHTTPServer):
     model_ids: list[str]
+    gemini: bool = False  # also answer Gemini's /v1beta/models
     requests: list[tuple[str, dict[str, str]]]
 
     @property
@@ -39,10 +40,14 @@ class _ModelsHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self.server.requests.append((self.path, {key.lower(): value for key, value in self.headers.items()}))
-        if self.path.split("?")[0] not in ("/v1/models", "/v1/v1/models"):
+        path = self.path.split("?")[0]
+        if self.server.gemini and path == "/v1beta/models":
+            body = json.dumps({"models": [{"name": f"models/{id_}"} for id_ in self.server.model_ids]})
+        elif path in ("/v1/models", "/v1/v1/models"):
+            body = json.dumps({"object": "list", "data": [{"id": id_, "object": "model"} for id_ in self.server.model_ids]})
+        else:
             self.send_error(404)
             return
-        body = json.dumps({"object": "list", "data": [{"id": id_, "object": "model"} for id_ in self.server.model_ids]})
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

@@ -81,3 +81,11 @@ def test_listing_and_estimating_never_import_litellm():
         "assert 'litellm' not in sys.modules, 'litellm was imported'\n"
     )
     subprocess.run([sys.executable, "-c", script], cwd=REPO, check=True, timeout=60)
+
+
+def test_azure_is_planned_as_summarise_because_only_openai_is_compacted():
+    registry = build({"AZURE_API_KEY": "k", "AZURE_API_BASE": "https://x.openai.azure.com", "AZURE_API_VERSION": "v"})
+    azure, openai = registry.get("azure/gpt-5-mini"), registry.get("gpt-5-mini")
+
+    assert azure.api == "responses" and not azure.supports_native_compaction
+    assert openai.supports_native_compaction

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from analysis.registry import DiscoveryError, Registry, RegistryConfig
+from analysis.registry import DiscoveryError, ModelUnavailable, Registry, RegistryConfig
 from tests.registry.conftest import build
 
 
@@ -32,7 +32,7 @@ def test_an_unlisted_model_is_unavailable_and_says_so(tmp_path, models_server):
     registry = build(models_file=_custom_file(tmp_path, models_server.base_url, model="not-served"))
     availability = registry.availability("local/not-served", live=True)
     assert not availability.available
-    assert availability.reason == f"not-served is not listed by {models_server.base_url}/models"
+    assert availability.reason == f"not offered by this endpoint ({models_server.base_url}/models does not list not-served)"
 
 
 def test_listings_are_cached_so_a_second_check_makes_no_request(tmp_path, models_server):
@@ -71,7 +71,7 @@ def test_the_openai_base_url_points_discovery_at_a_gateway(models_server):
     assert registry.get("gpt-5-mini").api_base == models_server.base_url
     assert registry.availability("gpt-5-mini", live=True).listed_live
     unlisted = registry.availability("gpt-4o", live=True)
-    assert unlisted.reason == f"gpt-4o is not listed by {models_server.base_url}/models"
+    assert unlisted.reason == f"not offered by this endpoint ({models_server.base_url}/models does not list gpt-4o)"
     path, headers = models_server.requests[0]
     assert (path, headers["authorization"]) == ("/v1/models", "Bearer sk-gateway")
     assert len(models_server.requests) == 1  # one listing served both checks
@@ -97,14 +97,69 @@ def test_anthropic_listings_use_anthropics_headers(models_server):
     assert (headers["x-api-key"], headers["anthropic-version"]) == ("ak-test", "2023-06-01")
 
 
-def test_an_unreachable_endpoint_makes_the_model_unavailable_with_the_reason(tmp_path):
+def _unused_port() -> int:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_endpoint_leaves_the_environments_answer_marked_not_confirmed(tmp_path):
+    port = _unused_port()
     registry = build(models_file=_custom_file(tmp_path, f"http://127.0.0.1:{port}/v1"))
     availability = registry.availability("local/local-llama", live=True)
-    assert not availability.available
-    assert availability.reason.startswith(f"could not reach http://127.0.0.1:{port}/v1/models")
+    assert availability.available and not availability.listed_live
+    assert availability.note.startswith(f"not confirmed: could not reach http://127.0.0.1:{port}/v1/models")
+    assert registry.describe("local/local-llama", live=True)["availability_note"] == availability.note
+
+
+def test_a_failed_listing_is_not_asked_again_for_every_model(models_server):
+    models_server.model_ids = []
+    env = {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": models_server.base_url + "/broken"}
+    registry = build(env, allowlist=("gpt-5*", "gpt-4o*"))
+    rows = [registry.availability(model, live=True) for model in registry.all(provider="openai")]
+    assert len(rows) > 5 and all(row.available and row.note for row in rows)
+    assert len(models_server.requests) == 1
+
+
+def test_refreshing_asks_every_configured_endpoint_again(models_server):
+    env = {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": models_server.base_url}
+    registry = build(env, allowlist=("gpt-5-mini", "gpt-4o"))
+    assert not registry.availability("gpt-4o", live=True).available
+    models_server.model_ids = ["gpt-4o"]
+    assert not registry.availability("gpt-4o", live=True).available  # still the cached listing
+    assert registry.refresh_listings() == {f"{models_server.base_url}/models": None}
+    assert registry.availability("gpt-4o", live=True).listed_live
+    assert len(models_server.requests) == 2
+
+
+def test_live_discovery_in_the_config_makes_every_availability_check_live(models_server):
+    env = {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": models_server.base_url}
+    registry = build(env, allowlist=("gpt-5-mini", "gpt-4o"), live_discovery=True)
+    assert [model.name for model in registry.all(available=True)] == ["debrief/offline", "gpt-5-mini"]
+    with pytest.raises(ModelUnavailable, match="not offered by this endpoint"):
+        registry.require_available("gpt-4o")
+
+
+def test_listings_are_shared_through_the_listing_cache(models_server):
+    shared = DictListingCache()
+    env = {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": models_server.base_url}
+    first = Registry.build(RegistryConfig(env=env, allowlist=("gpt-5-mini",)), clock=lambda: 1.0, listing_cache=shared)
+    second = Registry.build(RegistryConfig(env=env, allowlist=("gpt-5-mini",)), clock=lambda: 2.0, listing_cache=shared)
+    assert first.availability("gpt-5-mini", live=True).listed_live
+    assert second.availability("gpt-5-mini", live=True).listed_live
+    assert len(models_server.requests) == 1
+    assert "k" not in next(iter(shared.values))  # the key is hashed, never stored
+
+
+class DictListingCache:
+    def __init__(self):
+        self.values = {}
+
+    def get(self, key):
+        return self.values.get(key)
+
+    def set(self, key, value, timeout):
+        self.values[key] = value
 
 
 def test_discovery_without_credentials_names_the_missing_variable():
@@ -114,7 +169,26 @@ def test_discovery_without_credentials_names_the_missing_variable():
 
 def test_a_provider_without_a_model_list_says_so():
     with pytest.raises(DiscoveryError, match="no model list"):
-        build({"GEMINI_API_KEY": "k"}).discover("gemini")
+        build({"VERTEXAI_PROJECT": "p", "VERTEXAI_LOCATION": "l"}).discover("vertex_ai")
+
+
+def test_anthropic_aliases_match_the_dated_ids_it_lists(models_server):
+    models_server.model_ids = ["claude-sonnet-4-5-20250929"]
+    env = {"ANTHROPIC_API_KEY": "ak", "ANTHROPIC_BASE_URL": models_server.base_url.removesuffix("/v1")}
+    registry = build(env, allowlist=("anthropic/claude-sonnet-4-5", "anthropic/claude-opus-4-5"))
+    assert registry.availability("anthropic/claude-sonnet-4-5", live=True).listed_live
+    assert not registry.availability("anthropic/claude-opus-4-5", live=True).available
+
+
+def test_gemini_listings_use_googles_path_header_and_names(models_server):
+    models_server.gemini = True
+    models_server.model_ids = ["gemini-2.5-flash"]
+    env = {"GEMINI_API_KEY": "gk", "GEMINI_BASE_URL": models_server.base_url.removesuffix("/v1")}
+    registry = build(env, allowlist=("gemini/gemini-2.5-flash", "gemini/gemini-2.5-pro"))
+    assert registry.availability("gemini/gemini-2.5-flash", live=True).listed_live
+    assert not registry.availability("gemini/gemini-2.5-pro", live=True).available
+    path, headers = models_server.requests[0]
+    assert path.startswith("/v1beta/models") and headers["x-goog-api-key"] == "gk"
 
 
 def test_an_endpoint_error_is_reported(tmp_path, models_server):

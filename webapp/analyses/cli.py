@@ -10,6 +10,9 @@ from pathlib import Path
 
 from webapp.analyses import services
 from webapp.analyses.models import Analysis
+from webapp.analyses.requests import AnalysisRequest
+from webapp.llm.choice import render_choices, run_choices
+from webapp.llm.services import RunMaterial
 from webapp.runs import ingest
 from webapp.runs.models import Run, RunStatus
 from webapp.runs.services import do_import_path
@@ -51,8 +54,24 @@ def _team(slug: str | None) -> Team:
     return teams[0]
 
 
+def pick_model(material: RunMaterial, compression: str, write: Callable[[str], None],
+               complain: Callable[[str], None], ask: Callable[[str], str] | None = None) -> str:
+    """The terminal's model choice: the usable models with this run's estimate, fit and
+    capabilities (recommended and cheapest-that-fits first and marked), then a number."""
+    ask = ask or input  # looked up now, so a test's patched input() is used
+    choices = run_choices(material, compression)
+    if not choices:
+        raise CLIError("No usable models: `debrief models list` says what to set.")
+    write(render_choices(choices))
+    while True:
+        answer = ask(f"Model number (1-{len(choices)}, Enter for 1): ").strip() or "1"
+        if answer.isdigit() and 1 <= int(answer) <= len(choices):
+            return choices[int(answer) - 1].name
+        complain(f"Type a number from 1 to {len(choices)}.")
+
+
 def start(run: Run, model: str, compression: str) -> Analysis:
-    return services.do_request_analysis(run, services.OPERATOR, model, compression)
+    return services.do_analyse(run, services.OPERATOR, AnalysisRequest(model, compression))
 
 
 def wait(analysis: Analysis, timeout: float, on_stage: Callable[[str], None], sleep=time.sleep) -> Analysis:

@@ -5,28 +5,26 @@ from __future__ import annotations
 
 import json
 
-from django.http import JsonResponse
-
-from analysis.registry import ModelUnavailable, UnknownModel
 from webapp.api.decorators import api_view
 from webapp.api.errors import api_error, not_found
+from webapp.api.filters import query_bool
+from webapp.api.responses import api_json
 from webapp.llm.services import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, RunNotReady, estimate_for_run, list_models
 from webapp.runs.models import Run
 from webapp.runs.presenters import choose_attempt
 
 READ_SCOPES = ("read", "full")
-TRUE_WORDS = ("1", "true", "yes")
 
 
 @api_view(methods=("GET",), scopes=READ_SCOPES)
 def models(request):
-    available = request.GET.get("available")
     rows = list_models(
         provider=request.GET.get("provider") or None,
-        available=None if available is None else available.lower() in TRUE_WORDS,
+        available=query_bool(request.GET, "available"),
         search=request.GET.get("q", ""),
+        refresh=query_bool(request.GET, "live") or False,  # ask the endpoints again, not the cached lists
     )
-    return JsonResponse(rows, safe=False)
+    return api_json(rows)
 
 
 @api_view(methods=("POST",), scopes=READ_SCOPES)
@@ -47,10 +45,7 @@ def run_estimate(request, run_id):
         return api_error(400, "bad_request", f"compression must be one of {', '.join(COMPRESSION_CHOICES)}.")
     attempt, _ = choose_attempt(run, {key: str(body[key]) for key in ("turn", "attempt") if key in body})
     try:
-        return JsonResponse(estimate_for_run(run, model.strip(), attempt, compression))
-    except UnknownModel as error:
-        return api_error(400, "unknown_model", str(error))
-    except ModelUnavailable as error:
-        return api_error(400, "model_unavailable", str(error))
+        # An unknown or unavailable model is answered by api_view (webapp.api.errors).
+        return api_json(estimate_for_run(run, model.strip(), attempt, compression))
     except RunNotReady as error:
         return api_error(409, "run_not_ready", str(error))

@@ -1,25 +1,24 @@
-"""What the Analyse panel shows: the model choice, grouped by provider, and one
-cost preview. Views and the panel's template tag call these; they never raise
-for a bad choice, they say what is wrong in the preview."""
+"""What the Analyse panel shows: the model choice (usable models only, the
+recommended one first, plus one "add a key to unlock n models" line per provider
+that cannot be used), and one cost preview. Views and the panel's template tag
+call these; they never raise for a bad choice, they say what is wrong in the preview."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import groupby
 from typing import Any
 
 from analysis.registry import ModelUnavailable, RegistryError, UnknownModel
 from webapp.llm.compression_preview import can_run, expected_total_usd, is_compressed
+from webapp.llm.model_order import split_usable
 from webapp.llm.registry import get_registry
 from webapp.llm.services import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, RunNotReady, estimate_for_run
 from webapp.runs.charts import compact_number
 from webapp.runs.models import Attempt, Run
 
-# A provider without credentials lists its models one by one up to this many;
-# beyond, one disabled line stands for them all (litellm knows hundreds per
-# provider, and the Models page lists every one).
-UNAVAILABLE_LISTED_MAX = 12
+CHEAPEST_MARK = "cheapest that fits"
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class ModelChoice:
 
 @dataclass(frozen=True)
 class ProviderGroup:
-    provider: str
+    provider: str  # the optgroup's label
     choices: tuple[ModelChoice, ...]
 
 
@@ -66,39 +65,56 @@ class Preview:
 
 @dataclass(frozen=True)
 class Choices:
+    # Two groups at most: the usable models (the default first), then one disabled
+    # line per provider whose models cannot be used, saying how to unlock them.
     groups: tuple[ProviderGroup, ...] = ()
     default_model: str = ""
     compressions: tuple[str, ...] = COMPRESSION_CHOICES
     error: str | None = None
 
 
+USABLE_GROUP = "Usable models"
+LOCKED_GROUP = "Not usable here"
+
+
 def choices() -> Choices:
-    """Every model, grouped by provider (`registry.all()` sorts by provider)."""
+    """The usable models, then one line per provider that cannot be used."""
     try:
         registry = get_registry()
+        # Also recomputed once per discovery TTL, so that an endpoint's changed list is seen.
+        ttl = max(registry.config.discovery_ttl_seconds, 1.0)
+        return _choices_of(registry, (registry.listings_version, int(time.monotonic() // ttl)))
     except RegistryError as error:
         return Choices(error=f"The model registry is misconfigured: {error}")
-    return _choices_of(registry)
 
 
 @lru_cache(maxsize=4)
-def _choices_of(registry) -> Choices:
+def _choices_of(registry, listings_state: tuple[int, int]) -> Choices:
     # Describing ~2,700 models costs up to 200 ms; a registry is immutable and
-    # rebuilt when its configuration changes, so its choices are computed once.
-    try:
-        rows = [registry.describe(model) for model in registry.all()]
-    except RegistryError as error:
-        return Choices(error=f"The model registry is misconfigured: {error}")
-    groups = tuple(_group(provider, list(group)) for provider, group in groupby(rows, key=lambda row: row["provider"]))
-    return Choices(groups, registry.default_model.name)
+    # rebuilt when its configuration changes, and `listings_state` changes when an
+    # endpoint's model list does (or may have), so the choices are computed once per state.
+    rows = [registry.describe(model) for model in registry.all()]
+    usable, locked = split_usable(rows)
+    groups = [ProviderGroup(USABLE_GROUP, tuple(ModelChoice(row["name"], _label(row), True) for row in usable))]
+    if locked:
+        groups.append(ProviderGroup(LOCKED_GROUP, tuple(ModelChoice("", line.label, False) for line in locked)))
+    return Choices(tuple(groups), registry.default_model.name)
 
 
-def _group(provider: str, rows: list[dict[str, Any]]) -> ProviderGroup:
-    if not any(row["available"] for row in rows) and len(rows) > UNAVAILABLE_LISTED_MAX:
-        reasons = sorted({row["unavailable_reason"] for row in rows})
-        line = ModelChoice("", f"{len(rows)} {provider} models: {'; '.join(reasons)}", available=False)
-        return ProviderGroup(provider, (line,))
-    return ProviderGroup(provider, tuple(ModelChoice(row["name"], _label(row), row["available"]) for row in rows))
+def with_cheapest(choices: Choices, cheapest: str | None) -> Choices:
+    """Once a run's estimate is known: its cheapest model that fits goes right after
+    the recommended one, marked."""
+    if not cheapest or not choices.groups:
+        return choices
+    usable, *rest = choices.groups
+    found = [choice for choice in usable.choices if choice.value == cheapest]
+    if not found:
+        return choices
+    marked = ModelChoice(cheapest, f"{found[0].label} · {CHEAPEST_MARK}", True)
+    others = [choice for choice in usable.choices if choice.value != cheapest]
+    head = 1 if others and others[0].value == choices.default_model else 0
+    ordered = (*others[:head], marked, *others[head:])
+    return Choices((ProviderGroup(usable.provider, ordered), *rest), choices.default_model, choices.compressions)
 
 
 def _label(row: dict[str, Any]) -> str:
@@ -108,7 +124,7 @@ def _label(row: dict[str, Any]) -> str:
     if row["supports_native_compaction"]:
         parts.append("native compaction")
     if row["is_default"]:
-        parts.append("default")
+        parts.append("default (recommended)")
     if not row["available"]:
         parts.append(f"unavailable: {row['unavailable_reason']}")
     return " · ".join(parts)

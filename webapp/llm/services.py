@@ -64,10 +64,15 @@ class RunMaterial:
 # --- the models ---------------------------------------------------------------------
 
 
-def list_models(provider: str | None = None, available: bool | None = None, search: str = "") -> list[dict[str, Any]]:
+def list_models(
+    provider: str | None = None, available: bool | None = None, search: str = "", refresh: bool = False
+) -> list[dict[str, Any]]:
     """`model_to_dict` rows, sorted by provider then name; `search` matches any part
-    of the name, case-insensitively."""
+    of the name, case-insensitively. `refresh` asks every endpoint for its model
+    list again instead of using the cached one."""
     registry = get_registry()
+    if refresh:
+        registry.refresh_listings()
     needle = search.strip().casefold()
     return [
         registry.describe(model)

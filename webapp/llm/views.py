@@ -5,9 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from analysis.registry import RegistryError
 from webapp.llm import panel
+from webapp.llm.model_order import split_usable, usable_first
 from webapp.llm.services import list_models, list_providers
 from webapp.runs.models import Run
 from webapp.runs.presenters import choose_attempt
@@ -21,6 +23,7 @@ BAD_CHOICE_STATUS = 400
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")  # a fragment for htmx, the whole page otherwise: never cached as one
 def run_estimate(request, pk):
     """The preview partial for htmx; without JavaScript, a page holding the panel
     with the preview for the chosen model (the panel's form falls back to this)."""
@@ -40,6 +43,7 @@ def run_estimate(request, pk):
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")  # a fragment for htmx, the whole page otherwise: never cached as one
 def model_list(request):
     provider = request.GET.get("provider", "")
     available_only = request.GET.get("available") == "1"
@@ -47,6 +51,12 @@ def model_list(request):
     context = {"provider": provider, "available_only": available_only, "search": search}
     try:
         rows = list_models(provider or None, True if available_only else None, search)
+        if provider or search.strip():
+            rows = usable_first(rows)  # a narrowed list shows every model, usable first
+        else:
+            # Usable models first; each provider that cannot be used is one "unlock" line.
+            usable, locked = split_usable(rows)
+            rows = usable + [{"locked": line} for line in locked]
         context["providers"] = list_providers()
     except RegistryError as error:
         context["error"] = f"The model registry is misconfigured: {error}"

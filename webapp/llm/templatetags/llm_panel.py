@@ -23,6 +23,8 @@ def analyse_panel(context) -> PanelContext:
     """On the run page the attempt is `page.attempt`; on the estimate page, `attempt`."""
     page = context.get("page")
     attempt = context.get("attempt") or getattr(page, "attempt", None)
-    choices = panel.choices()
     preview = context.get("preview")
+    estimate = preview.estimate if preview else None
+    cheapest = estimate["recommendation"]["cheapest_fitting_model"] if estimate and estimate["recommendation"] else None
+    choices = panel.with_cheapest(panel.choices(), cheapest)
     return PanelContext(choices, attempt, preview.model_name if preview else choices.default_model)

@@ -4,8 +4,9 @@ Prints what analysing the run would cost, then asks before starting the analysis
 (--yes starts it without asking; --wait waits for the report and prints it). For
 a PATH (a `log_*` folder or an archive) the estimate reads the run directly, with
 no database; running it imports the run first (into --team).
-Without --model and with no default configured, a terminal gets a numbered
-pick of the available models with each one's cost; anything else an error."""
+Without --model, a terminal gets a numbered pick of the usable models with this
+run's estimate, fit and capabilities (webapp/analyses/cli.py:pick_model); without
+a terminal the configured default is used, and with none that is an error."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from analysis.registry import DEFAULT_MODEL_ENV, RegistryError
 from analysis.registry.cli import render_estimate
-from webapp.llm.compression_preview import expected_total_usd
 from webapp.llm.registry import get_registry
 from webapp.llm.services import (
     COMPRESSION_CHOICES,
@@ -54,7 +54,7 @@ class Command(BaseCommand):
     def handle(self, *args, target, model, compression, estimate_only, json, **options):
         material = _material(target)
         try:
-            model = model or _configured_default() or self._pick(material, compression)
+            model = model or self._choose(material, compression)
             estimate = estimate_material(material, model, compression)
         except (RegistryError, RunNotReady) as error:
             raise CommandError(str(error)) from error
@@ -87,21 +87,21 @@ class Command(BaseCommand):
         if analysis.status != "done":
             raise CommandError(f"The analysis {analysis.status}: {analysis.error}")
 
-    def _pick(self, material: RunMaterial, compression: str) -> str:
-        if not sys.stdin.isatty():
-            raise CommandError(
-                f"Name a model with --model (no default is configured: set {DEFAULT_MODEL_ENV}). "
-                "`debrief models list --available` shows the choices."
-            )
-        names = [model.name for model in get_registry().all(available=True)]
-        for number, name in enumerate(names, start=1):
-            total = expected_total_usd(estimate_material(material, name, compression))
-            self.stdout.write(f"{number:>3}. {name}  ${total:.4f}")
-        while True:
-            answer = input(f"Model number (1-{len(names)}): ").strip()
-            if answer.isdigit() and 1 <= int(answer) <= len(names):
-                return names[int(answer) - 1]
-            self.stderr.write(f"Type a number from 1 to {len(names)}.")
+    def _choose(self, material: RunMaterial, compression: str) -> str:
+        """On a terminal, a numbered pick of the usable models with this run's estimate;
+        otherwise the configured default, as before."""
+        if sys.stdin.isatty():
+            try:
+                return cli.pick_model(material, compression, self.stdout.write, self.stderr.write)
+            except cli.CLIError as error:
+                raise CommandError(str(error)) from error
+        default = _configured_default()
+        if default:
+            return default
+        raise CommandError(
+            f"Name a model with --model (no default is configured: set {DEFAULT_MODEL_ENV}). "
+            "`debrief models list --available` shows the choices."
+        )
 
 
 def _material(target: str) -> RunMaterial:
