@@ -13,6 +13,7 @@ from tests.samples import HTTP_ERRORS, SMALLEST
 from webapp.analyses.ci_client import CIError, run_upload
 from webapp.api.tokens import do_create_token
 from webapp.runs import ingest
+from webapp.runs.models import Run
 
 WAIT_SECONDS = 120
 
@@ -58,13 +59,14 @@ def test_an_upload_token_uploads_but_is_told_analysing_needs_full(server, people
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_unknown_model_is_reported_with_the_servers_detail(live_server, people, monkeypatch):
-    # The run is ready at once: the ingest runs in this process.
+def test_an_unknown_model_is_refused_before_anything_is_uploaded(live_server, people, monkeypatch):
+    # The run would be ready at once: the ingest runs in this process.
     monkeypatch.setattr("webapp.runs.services.runs.enqueue_ingest", lambda run: ingest.ingest_run(run.pk))
     _, token = do_create_token(people.team_a, "full")
     with pytest.raises(CIError) as refused:
         upload(live_server.url, token, SMALLEST, analyze=True, model="gpt-5-mimi")
-    assert "400" in str(refused.value) and "unknown_model" in str(refused.value)
+    assert "unknown_model" in str(refused.value) and "nothing was uploaded" in str(refused.value)
+    assert not Run.objects.exists()
 
 
 def test_the_command_exits_2_with_a_message_when_the_server_is_unreachable():

@@ -187,3 +187,21 @@ def test_the_api_needs_no_csrf_token(tokens, storage_dir):
 def test_unknown_paths_and_ids_answer_json_404(client, tokens, url):
     response = client.get(url, headers=bearer(tokens.read))
     assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+def test_a_0_1_1_run_reads_back_with_null_not_zero_for_what_massgen_never_recorded(client, tokens, storage_dir):
+    from tests.samples import SAMPLE_SESSIONS
+
+    flat = next(folder for folder in SAMPLE_SESSIONS if not (folder / "turn_1").is_dir())
+    created = post_archive(client, tokens.upload, zip_bytes(flat), name="flat.zip").json()
+    ingest_now(Run.objects.get(pk=created["id"]))
+
+    body = client.get(f"{RUNS}/{created['id']}", headers=bearer(tokens.read)).json()
+    assert body["status"] == "ready" and body["massgen_version"] == "0.1.1"
+    assert (body["input_tokens"], body["output_tokens"], body["cost_usd"]) == (None, None, None)
+    assert body["skipped_files"] == {}
+    attempt = body["summary"]["turns"][0]["attempts"][0]
+    assert attempt["totals"]["cost_usd"] is None and attempt["tool_calls"] is None
+    assert sum(agent["restarts"] for agent in attempt["agents"]) == 17
+    listed = client.get(RUNS, headers=bearer(tokens.read)).json()["results"][0]
+    assert listed["cost_usd"] is None and "skipped_files" in listed

@@ -1,20 +1,18 @@
-"""`POST /api/v1/runs/{id}/analyses` and `GET /api/v1/analyses/{id}`: public
-contracts for CI. Everything is looked up inside the token's team (404 outside)."""
+"""`POST /api/v1/runs/{id}/analyses`, `GET /api/v1/analyses/{id}` and
+`POST /api/v1/analyses/{id}/cancel`: public contracts for CI. Everything is
+looked up inside the token's team (404 outside). A refusal is raised, and
+`api_view` answers it from webapp.api.errors' table."""
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal, InvalidOperation
-
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 
 from webapp.analyses import services
-from webapp.analyses.errors import AnalysisRefused, RunNotReady
 from webapp.analyses.models import Analysis
+from webapp.analyses.requests import AnalysisRequest
 from webapp.analyses.serializers import analysis_json
 from webapp.api.decorators import api_view
-from webapp.api.errors import api_error
+from webapp.api.responses import api_json
 from webapp.runs.models import Run
 
 
@@ -25,45 +23,23 @@ def _url(request, analysis: Analysis) -> str:
 @api_view(methods=("POST",), scopes=("full",))
 def request_analysis(request, run_id):
     run = get_object_or_404(Run, pk=run_id, team=request.team)
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        return api_error(400, "bad_request", "The body is not JSON.")
-    if not isinstance(body, dict) or not isinstance(body.get("model"), str) or not body["model"].strip():
-        return api_error(400, "bad_request", 'Send {"model": "<name>"}, optionally "max_cost_usd" and "compression".')
-    try:
-        max_cost = _max_cost(body.get("max_cost_usd"))
-    except ValueError as error:
-        return api_error(400, "bad_request", str(error))
-    try:
-        analysis = services.do_request_analysis(
-            run, request.api_token, body["model"].strip(), body.get("compression") or services.DEFAULT_COMPRESSION, max_cost
-        )
-    except RunNotReady as refused:
-        return api_error(409, refused.code, str(refused))
-    except AnalysisRefused as refused:
-        return JsonResponse({"error": refused.code, "detail": str(refused), **refused.numbers}, status=400)
-    return JsonResponse(
+    analysis = services.do_analyse(run, request.api_token, AnalysisRequest.from_json(request.body))
+    return api_json(
         {"id": str(analysis.pk), "status": analysis.status, "estimate": analysis.estimate, "url": _url(request, analysis)},
         status=202,
     )
 
 
-def _max_cost(raw) -> Decimal | None:
-    if raw is None:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-        raise ValueError("max_cost_usd must be a number of dollars.")
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise ValueError("max_cost_usd must be a number of dollars.") from None
-    if not value.is_finite() or value < 0:
-        raise ValueError("max_cost_usd must be zero or more.")
-    return value
-
-
 @api_view(methods=("GET",), scopes=("read", "full"))
 def analysis_detail(request, analysis_id):
     analysis = get_object_or_404(Analysis, pk=analysis_id, team=request.team)
-    return JsonResponse(analysis_json(analysis, _url(request, analysis)))
+    return api_json(analysis_json(analysis, _url(request, analysis)))
+
+
+@api_view(methods=("POST",), scopes=("full",))
+def cancel_analysis(request, analysis_id):
+    """A queued analysis stops at once, a running one at its next step; a finished
+    one is left as it is. Answers the analysis as `GET` would."""
+    analysis = get_object_or_404(Analysis, pk=analysis_id, team=request.team)
+    analysis = services.do_cancel(analysis, request.api_token)
+    return api_json(analysis_json(analysis, _url(request, analysis)))

@@ -4,6 +4,8 @@ pipelines that read it."""
 
 from __future__ import annotations
 
+from analysis.compression import CompressionRecord
+from analysis.llm.calls import total_cost, total_usage
 from webapp.analyses.models import Analysis
 
 
@@ -14,6 +16,40 @@ def actual_usage(analysis: Analysis) -> dict:
         "cached_input_tokens": analysis.cached_input_tokens,
         "reasoning_tokens": analysis.reasoning_tokens,
         "cost_usd": float(analysis.cost_usd),
+    }
+
+
+def compression_json(analysis: Analysis) -> dict:
+    """What the report page's Compression card shows: the strategy asked for,
+    planned by the estimate and applied by the worker; tokens before and after;
+    each compression call with its usage and cost; the fallback and why.
+    `applied` and the rest are null until the analysis reaches compression."""
+    # The estimate has no compression plan when the run fits: nothing planned.
+    planned = ((analysis.estimate.get("compression") or {}).get("strategy") or "none") if analysis.estimate else None
+    reply = {
+        "requested": analysis.compression,
+        "planned": planned,
+        "applied": None,
+        "tokens_before": None,
+        "tokens_after": None,
+        "budget_tokens": None,
+        "calls": [],
+        "usage": None,
+        "cost_usd": None,
+        "fallback_reason": None,
+    }
+    if not analysis.compression_record:
+        return reply
+    record = CompressionRecord.from_dict(analysis.compression_record)
+    return reply | {
+        "applied": record.applied,
+        "tokens_before": record.tokens_before,
+        "tokens_after": record.tokens_after,
+        "budget_tokens": record.budget,
+        "calls": [call.to_dict() for call in record.calls],
+        "usage": total_usage(record.calls).to_dict(),
+        "cost_usd": total_cost(record.calls),
+        "fallback_reason": record.fallback_reason,
     }
 
 
@@ -36,6 +72,19 @@ def analysis_json(analysis: Analysis, url: str) -> dict:
         "prices": analysis.prices,
         "answered_by": analysis.answered_by or None,
         "fallback_reason": analysis.fallback_reason or None,
+        "compression_record": compression_json(analysis),
+        "stage_detail": analysis.stage_detail or None,
+        "retries": [
+            {"at": entry.get("at"), "status": entry.get("status"), "error": entry.get("error"), "retry_in_seconds": entry.get("retry_in_seconds")}
+            for entry in analysis.retry_log
+        ],
+        "unconfirmed": {
+            "cost_usd": float(analysis.unconfirmed_usd),
+            "calls": [
+                {"purpose": call["purpose"], "model": call["model"], "usage": call["usage"], "cost_usd": call["cost_usd"], "reason": call["reason"]}
+                for call in analysis.unconfirmed_calls
+            ],
+        },
         "created_at": analysis.created_at.isoformat(),
         "started_at": analysis.started_at.isoformat() if analysis.started_at else None,
         "finished_at": analysis.finished_at.isoformat() if analysis.finished_at else None,

@@ -18,11 +18,12 @@ from analysis.registry import ModelUnavailable, RegistryError, UnknownModel
 from webapp.analyses.budget import check_budget, format_usd
 from webapp.analyses.errors import AnalysisRefused, RunNotReady
 from webapp.analyses.models import Analysis, ShareLink, Status
+from webapp.analyses.requests import AnalysisRequest
 from webapp.analyses.tasks import run_analysis
 from webapp.api.models import ApiToken
 from webapp.llm.compression_preview import can_run, expected_total_usd
 from webapp.llm.registry import get_registry
-from webapp.llm.services import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, estimate_for_run
+from webapp.llm.services import DEFAULT_COMPRESSION, estimate_for_run
 from webapp.runs.models import Attempt, Run, RunStatus
 from webapp.teams.access import membership_for, require_write
 
@@ -42,17 +43,26 @@ def do_request_analysis(
     max_cost_usd: Decimal | None = None,
     attempt: Attempt | None = None,
 ) -> Analysis:
+    """`do_analyse` for callers holding the parts (commands, tests); `attempt`
+    None analyses the digest's default attempt."""
+    return do_analyse(run, actor, AnalysisRequest(model_name, compression, max_cost_usd), attempt)
+
+
+def do_analyse(
+    run: Run, actor: AbstractBaseUser | ApiToken | None, request: AnalysisRequest, attempt: Attempt | None = None
+) -> Analysis:
     """Check, estimate, reserve the estimate against the budget and queue the job.
-    `actor` is a user, an API token or OPERATOR; `attempt` None analyses the
-    digest's default attempt. Raises AnalysisRefused (with a `code`) when it
-    cannot run."""
+    `actor` is a user, an API token or OPERATOR; `request` was validated when it
+    was made; `attempt` overrides the request's turn/attempt. Raises
+    AnalysisRefused (with a `code`) when it cannot run."""
     user, token = _actor(run, actor)
     if run.status != RunStatus.READY:
         raise RunNotReady(f"The run is {run.status}; it can be analysed once it is ready.")
-    if compression not in COMPRESSION_CHOICES:
-        raise AnalysisRefused(f"Unknown compression {compression!r}; use one of {', '.join(COMPRESSION_CHOICES)}.", "bad_compression")
-    if attempt is not None and attempt.run_id != run.pk:
+    if attempt is None:
+        attempt = request.attempt_of(run)
+    elif attempt.run_id != run.pk:
         raise AnalysisRefused("That attempt belongs to another run.", "bad_attempt")
+    model_name, compression, max_cost_usd = request.model, request.compression, request.max_cost_usd
     try:
         model = get_registry().require_available(model_name)
     except UnknownModel as error:

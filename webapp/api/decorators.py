@@ -1,5 +1,7 @@
 """`api_view`: the edge every API endpoint goes through. In order: the method
-(405), the bearer token (401), the token's rate (429), its scope (403); then
+(405), the client address's failed authentications (429), the bearer token
+(401, counted as a failure when one was sent), the token's rate (429), its
+scope (403); then
 the view, whose garbage-input exceptions become JSON 400/404/413 answers.
 
 The API authenticates only by bearer token, never by session cookie, so a
@@ -9,19 +11,11 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.core.exceptions import BadRequest, SuspiciousOperation
-from django.http import Http404, UnreadablePostError
-from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from webapp.api import ratelimit, tokens
-from webapp.api.errors import api_error
-from webapp.runs.services import UploadRejected
-from webapp.runs.uploads import UploadTooLarge
-
-# SuspiciousOperation covers bad headers and the like; too many files or form
-# fields arrive as UploadTooLarge (webapp.runs.uploads), like too many bytes.
-_BAD_REQUEST_ERRORS = (MultiPartParserError, BadRequest, SuspiciousOperation, UnreadablePostError)
+from webapp.api.errors import api_error, error_response
+from webapp.core.client_ip import client_ip
 
 
 def api_view(*, methods: tuple[str, ...], scopes: tuple[str, ...] | None):
@@ -38,14 +32,12 @@ def api_view(*, methods: tuple[str, ...], scopes: tuple[str, ...] | None):
                     return refused
             try:
                 return view(request, *args, **kwargs)
-            except Http404:
-                return api_error(404, "not_found", "Not found.")
-            except UploadTooLarge as exc:
-                return api_error(413, "too_large", str(exc))
-            except UploadRejected as exc:
-                return api_error(400, "bad_upload", str(exc))
-            except _BAD_REQUEST_ERRORS as exc:
-                return api_error(400, "bad_request", f"The request could not be read ({exc}).")
+            except Exception as exc:
+                # webapp.api.errors.ERROR_TABLE: the one map from errors to status and code.
+                response = error_response(exc)
+                if response is None:
+                    raise
+                return response
 
         wrapper.api_methods = methods
         wrapper.api_scopes = scopes
@@ -70,12 +62,22 @@ def api_route(*views):
 
 
 def _authorize(request, scopes):
+    address = client_ip(request)
+    wait = ratelimit.auth_failures_retry_after(address)
+    if wait is not None:
+        return api_error(
+            429, "rate_limited",
+            f"Too many requests with an unknown or revoked API token from {address}; retry in {wait} s.",
+            {"Retry-After": str(wait)},
+        )
     header = request.headers.get("Authorization", "")
     kind, _, raw = header.partition(" ")
     if kind.lower() != "bearer" or not raw.strip():
+        # Not a guess, so not counted: the client forgot its token.
         return api_error(401, "unauthenticated", "Send an API token: `Authorization: Bearer dbr_…`.", {"WWW-Authenticate": "Bearer"})
     token = tokens.authenticate(raw.strip())
     if token is None:
+        ratelimit.record_auth_failure(address)
         return api_error(401, "invalid_token", "This API token is unknown or revoked.", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
     wait = ratelimit.retry_after(token.hash)
     if wait is not None:

@@ -39,11 +39,28 @@ def filter_runs(runs: QuerySet, params) -> QuerySet:
         if len(text) > MAX_QUERY_CHARS:
             raise BadQuery(f"q has at most {MAX_QUERY_CHARS} characters.")
         runs = runs.filter(question__icontains=text)
-    if params.get("since"):
+    # Present means parsed: an empty or unreadable date is a 400, never ignored.
+    if "since" in params:
         runs = runs.filter(created_at__gte=_moment(params["since"], "since"))
-    if params.get("until"):
+    if "until" in params:
         runs = runs.filter(created_at__lt=_moment(params["until"], "until"))
     return runs
+
+
+TRUE_WORDS = ("true", "1", "yes")
+FALSE_WORDS = ("false", "0", "no")
+
+
+def query_bool(params, name: str) -> bool | None:
+    """None when absent; `?available=maybe` is a BadQuery, not quietly false."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    if raw.lower() in TRUE_WORDS:
+        return True
+    if raw.lower() in FALSE_WORDS:
+        return False
+    raise BadQuery(f"{name} must be true or false.")
 
 
 def page_limit(params) -> int:

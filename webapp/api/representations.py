@@ -30,9 +30,12 @@ def run_item(request, run: Run) -> dict:
         "winner": run.winner or None,
         "models": run.model_list,
         "agent_count": run.agent_count,
+        # Null, never 0, when the run's MassGen version recorded no usage (0.1.1).
         "input_tokens": run.input_tokens,
         "output_tokens": run.output_tokens,
         "cost_usd": run.cost_usd,
+        # Files a folder upload left out, per folder name (node_modules, .venv, workspace).
+        "skipped_files": dict(run.skipped_files or {}),
     }
 
 

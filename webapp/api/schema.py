@@ -28,7 +28,7 @@ _AUTH_ERRORS = {
     "401": _error("No token, or an unknown or revoked one."),
     "403": _error("The token's scope does not allow this."),
     "405": _error("Method not allowed here; `Allow` lists the ones that are."),
-    "429": {**_error("Too many requests with this token."), "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}},
+    "429": {**_error("Too many requests with this token, or too many failed authentications from this address."), "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}},
 }
 
 
@@ -51,6 +51,10 @@ def _query(name: str, description: str, schema: dict) -> dict:
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
+# What `since`/`until` accept (webapp.api.filters._moment): a date, or a date-time
+# with optional seconds, fraction and offset. The server also checks the calendar.
+MOMENT_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
+_MOMENT = {"type": "string", "pattern": MOMENT_PATTERN, "example": "2026-11-24T05:00:00Z"}
 _RUN_ID = {"name": "run_id", "in": "path", "required": True, "description": "The run's id (a UUID).", "schema": {"type": "string", "format": "uuid"}}
 
 PATHS = {
@@ -69,7 +73,8 @@ PATHS = {
             scopes=["upload", "full"],
             request_body={
                 "required": True,
-                "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}},
+                "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary", "minLength": 1,
+                "description": "the archive; its name ends .zip, .tar.gz or .tgz"}}}}},
             },
         ),
         "get": operation(
@@ -81,8 +86,8 @@ PATHS = {
                 _query("status", "Only runs in this status.", {"type": "string", "enum": list(RunStatus.values)}),
                 _query("model", "Only runs with an agent on this model (exact name).", {"type": "string"}),
                 _query("q", "Only runs whose question contains this text (case-insensitive).", {"type": "string", "maxLength": 200}),
-                _query("since", "Only runs uploaded at or after this ISO 8601 date or date-time (UTC if no offset).", {"type": "string"}),
-                _query("until", "Only runs uploaded before this ISO 8601 date or date-time (UTC if no offset).", {"type": "string"}),
+                _query("since", "Only runs uploaded at or after this ISO 8601 date or date-time (UTC if no offset).", _MOMENT),
+                _query("until", "Only runs uploaded before this ISO 8601 date or date-time (UTC if no offset).", _MOMENT),
                 _query("limit", "Runs per page, 1 to 200.", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}),
                 _query("cursor", "Where the previous page ended (its `next_cursor`).", {"type": "string"}),
             ],
@@ -99,7 +104,7 @@ PATHS = {
         "delete": operation(
             "Delete a run",
             "Deletes the run, its rows and its stored files.",
-            {"204": {"description": "Deleted."}, "404": _error("No such run in the token's team.")},
+            {"204": {"description": "Deleted; no body."}, "404": _error("No such run in the token's team.")},
             scopes=["full"],
             parameters=[_RUN_ID],
         ),
@@ -151,9 +156,13 @@ COMPONENTS = {
                 "winner": _NULLABLE_STRING,
                 "models": {"type": "array", "items": {"type": "string"}},
                 "agent_count": {"type": "integer"},
-                "input_tokens": {"type": "integer"},
-                "output_tokens": {"type": "integer"},
-                "cost_usd": {"type": "number"},
+                "input_tokens": {"type": "integer", "nullable": True,
+                                 "description": "summed over the run; null when its MassGen version recorded none (0.1.1)"},
+                "output_tokens": {"type": "integer", "nullable": True, "description": "null: not recorded, as input_tokens"},
+                "cost_usd": {"type": "number", "nullable": True,
+                             "description": "MassGen's estimate; null when its MassGen version recorded none (0.1.1), never 0"},
+                "skipped_files": {"type": "object", "additionalProperties": {"type": "integer"},
+                                  "description": "files a folder upload left out, per folder name (`node_modules`, `.venv`, `workspace`)"},
             },
         },
         "RunDetail": {
@@ -204,11 +213,11 @@ PATHS["/runs/{run_id}/analyses"] = {
             "202": _json("Queued.", "AnalysisQueued"),
             "400": _json(
                 "Refused: `error` is `bad_request`, `unknown_model`, `model_unavailable`, `bad_compression`, "
-                "`over_max_cost` (with `estimate_usd`, `max_cost_usd`) or `over_budget` (with `estimate_usd`, "
+                "`does_not_fit` (nothing makes the run fit the model), `over_max_cost` (with `estimate_usd`, `max_cost_usd`) or `over_budget` (with `estimate_usd`, "
                 "`left_usd`, `budget_usd`, `spent_usd`).",
                 "AnalysisRefused",
             ),
-            "404": _error("No such run in the token's team."),
+            "404": _error("No such run in the token's team, or no such `turn`/`attempt` in the run."),
             "409": _error("The run is not `ready` yet (`run_not_ready`)."),
         },
         scopes=["full"],
@@ -219,12 +228,24 @@ PATHS["/runs/{run_id}/analyses"] = {
                 "type": "object",
                 "required": ["model"],
                 "properties": {
-                    "model": {"type": "string"},
-                    "max_cost_usd": {**_MONEY, "description": "refuse if the estimate is higher"},
+                    "model": {"type": "string", "minLength": 1, "pattern": "\\S"},
+                    "max_cost_usd": {**_MONEY, "minimum": 0, "description": "refuse if the estimate is higher"},
                     "compression": {"type": "string", "enum": ["auto", "native", "summarize", "off"], "default": "auto"},
+                    "turn": {"type": "integer", "minimum": 0, "description": "with `attempt`: the attempt to analyse (default: the digest's)"},
+                    "attempt": {"type": "integer", "minimum": 0, "description": "with `turn`"},
                 },
             }}},
         },
+    ),
+}
+PATHS["/analyses/{analysis_id}/cancel"] = {
+    "post": operation(
+        "Cancel an analysis",
+        "A queued analysis stops at once (`cancelled`); a running one at its next step (a provider call in flight "
+        "finishes, and is paid for). A finished analysis is left as it is. Answers the analysis.",
+        {"200": _json("The analysis after the request.", "Analysis"), "404": _error("No such analysis in the token's team.")},
+        scopes=["full"],
+        parameters=[_ANALYSIS_ID],
     ),
 }
 PATHS["/analyses/{analysis_id}"] = {
@@ -271,6 +292,7 @@ COMPONENTS["schemas"] |= {
             "id": {"type": "string", "format": "uuid"},
             "run": {"type": "string", "format": "uuid"},
             "model": {"type": "string", "description": "as requested"},
+            "compression": {"type": "string", "enum": ["auto", "native", "summarize", "off"], "description": "the strategy requested"},
             "status": {"type": "string", "enum": ["queued", "running", "done", "failed", "cancelled"]},
             "stage": {"type": "string", "enum": ["queued", "building_input", "compressing", "calling_model", "validating", "saved"]},
             "error": {"type": "string"},
@@ -287,7 +309,51 @@ COMPONENTS["schemas"] |= {
             "prices": {"type": "object", "description": "model -> per-million-token prices used"},
             "answered_by": _NULLABLE_STRING,
             "fallback_reason": _NULLABLE_STRING,
+            "compression_record": {"$ref": "#/components/schemas/CompressionRecord"},
+            "stage_detail": {**_NULLABLE_STRING, "description": "what the current stage waits for, e.g. 'retrying in 20 s after a 429: Rate limit reached'"},
+            "retries": {
+                "type": "array",
+                "description": "transient provider failures so far, each followed by a retry (or, for the last, the failure)",
+                "items": {"type": "object", "properties": {
+                    "at": {"type": "string"}, "status": {"type": "integer", "nullable": True},
+                    "error": {"type": "string"}, "retry_in_seconds": {"type": "integer"},
+                }},
+            },
+            "unconfirmed": {
+                "type": "object",
+                "description": "calls the provider probably billed whose usage was never read (a worker stopped mid-call, "
+                               "a time-out, an unreadable 2xx reply), counted at their estimate; not included in `actual`",
+                "properties": {
+                    "cost_usd": _MONEY,
+                    "calls": {"type": "array", "items": {"type": "object", "properties": {
+                        "purpose": {"type": "string"}, "model": {"type": "string"},
+                        "usage": {"type": "object", "properties": _USAGE}, "cost_usd": _MONEY, "reason": {"type": "string"},
+                    }}},
+                },
+            },
             "url": {"type": "string"},
+        },
+    },
+    "CompressionRecord": {
+        "type": "object",
+        "description": "What the report page's Compression card shows. `applied` and the figures are null until the "
+                       "analysis reaches compression.",
+        "required": ["requested", "planned", "applied", "tokens_before", "tokens_after", "calls", "cost_usd", "fallback_reason"],
+        "properties": {
+            "requested": {"type": "string", "enum": ["auto", "native", "summarize", "off"]},
+            "planned": {**_NULLABLE_STRING, "enum": ["none", "native", "summarize", None],
+                        "description": "what the estimate planned (`none`: the run fits)"},
+            "applied": {**_NULLABLE_STRING, "description": "what the worker did: `none`, `native` or `summarize`"},
+            "tokens_before": {"type": "integer", "nullable": True, "description": "the request's input tokens with the raw material"},
+            "tokens_after": {"type": "integer", "nullable": True, "description": "... with the material actually sent"},
+            "budget_tokens": {"type": "integer", "nullable": True},
+            "calls": {"type": "array", "items": {"type": "object", "properties": {
+                "purpose": {"type": "string"}, "model": {"type": "string"},
+                "usage": {"type": "object", "properties": _USAGE}, "cost_usd": _MONEY,
+                "response_id": _NULLABLE_STRING}}},
+            "usage": {"type": "object", "nullable": True, "properties": _USAGE, "description": "of the compression calls together"},
+            "cost_usd": {**_MONEY, "nullable": True, "description": "of the compression calls together"},
+            "fallback_reason": {**_NULLABLE_STRING, "description": "why another strategy than the planned one was used"},
         },
     },
 }
@@ -302,12 +368,15 @@ PATHS["/models"] = {
         "`debrief/offline`), sorted by provider then name, with prices per million tokens and whether the "
         "environment makes each one usable (`unavailable_reason` names the variable to set).",
         {"200": {"description": "The models.", "content": {"application/json": {"schema": {
-            "type": "array", "items": {"$ref": "#/components/schemas/Model"}}}}}},
+            "type": "array", "items": {"$ref": "#/components/schemas/Model"}}}}},
+         "400": _error("`available` or `live` is neither true nor false (`bad_query`).")},
         scopes=["read", "full"],
         parameters=[
             _query("provider", "Only this provider's models, e.g. `openai`.", {"type": "string"}),
             _query("available", "`true`: only usable models; `false`: only unusable ones.", {"type": "boolean"}),
             _query("q", "Only models whose name contains this text (case-insensitive).", {"type": "string"}),
+            _query("live", "`true`: ask every endpoint for its model list now instead of using the cached list "
+                   "(kept for the discovery TTL).", {"type": "boolean"}),
         ],
     ),
 }
@@ -332,7 +401,7 @@ PATHS["/runs/{run_id}/estimate"] = {
                 "type": "object",
                 "required": ["model"],
                 "properties": {
-                    "model": {"type": "string"},
+                    "model": {"type": "string", "minLength": 1, "pattern": "\\S"},
                     "compression": {"type": "string", "enum": ["auto", "native", "summarize", "off"], "default": "auto"},
                     "turn": {"type": "integer", "description": "default: the first turn"},
                     "attempt": {"type": "integer", "description": "default: the turn's accepted attempt"},
@@ -363,6 +432,9 @@ COMPONENTS["schemas"] |= {
             "api": {"type": "string", "enum": ["responses", "chat", "offline"]},
             "custom": {"type": "boolean"},
             "listed_live": {"type": "boolean"},
+            "availability_note": {**_NULLABLE_STRING, "description": "`not confirmed: ...` when the endpoint's "
+                                  "model list could not be read; a model it does not list is unavailable, "
+                                  "`not offered by this endpoint`."},
         },
     },
     "Estimate": {

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("webapp.llm.api_urls")),
 ]
 
-# Not an endpoint: unknown /api/v1/ paths answer in the API's JSON error shape.
-fallback = [re_path(r"^(?P<rest>.*)$", views.not_found)]
+# Not an endpoint: unknown /api/v1/ paths answer in the API's JSON error shape,
+# whatever the method. [\s\S] and \Z: a path may hold a (percent-encoded) newline.
+fallback = [re_path(r"^(?P<rest>[\s\S]*)\Z", views.not_found)]
 urlpatterns += fallback

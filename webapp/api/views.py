@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
 from django.urls import reverse
 
 from webapp.api import filters
@@ -13,6 +14,7 @@ from webapp.api.decorators import api_route, api_view
 from webapp.api.errors import api_error
 from webapp.api.models import Scope
 from webapp.api.representations import run_detail, run_item
+from webapp.api.responses import api_json, no_content
 from webapp.api.schema import build_schema, endpoints
 from webapp.runs.models import Run, RunSource
 from webapp.runs.services import do_create_run_from_upload, do_delete_run
@@ -33,7 +35,7 @@ def create_run(request):
         return api_error(400, "bad_request", "Send exactly one .zip, .tar.gz or .tgz archive in the multipart field `file`.")
     archive_suffix(uploads[0].name, uploads[0].head)  # the API takes archives only, not a folder's files
     run, created = do_create_run_from_upload(request.team, None, uploads, source=RunSource.API)
-    response = JsonResponse(run_item(request, run), status=201 if created else 200)
+    response = api_json(run_item(request, run), status=201 if created else 200)
     if created:
         response["Location"] = reverse("api:run", args=[run.pk])
     return response
@@ -41,19 +43,16 @@ def create_run(request):
 
 @api_view(methods=("GET",), scopes=READ)
 def list_runs(request):
-    try:
-        limit = filters.page_limit(request.GET)
-        runs = filters.filter_runs(Run.objects.filter(team=request.team), request.GET)
-        page = list(filters.after_cursor(runs, request.GET.get("cursor")).order_by("-created_at", "-id").defer("summary")[: limit + 1])
-    except filters.BadQuery as exc:
-        return api_error(400, "bad_query", str(exc))
+    limit = filters.page_limit(request.GET)
+    runs = filters.filter_runs(Run.objects.filter(team=request.team), request.GET)
+    page = list(filters.after_cursor(runs, request.GET.get("cursor")).order_by("-created_at", "-id").defer("summary")[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
     cursor = filters.encode_cursor(page[-1]) if more else None
     query = request.GET.copy()
     if cursor:
         query["cursor"] = cursor
-    return JsonResponse({
+    return api_json({
         "results": [run_item(request, run) for run in page],
         "next_cursor": cursor,
         "next": request.build_absolute_uri(f"{request.path}?{query.urlencode()}") if cursor else None,
@@ -62,18 +61,18 @@ def list_runs(request):
 
 @api_view(methods=("GET",), scopes=READ)
 def get_run(request, run_id: str):
-    return JsonResponse(run_detail(request, _team_run(request, run_id)))
+    return api_json(run_detail(request, _team_run(request, run_id)))
 
 
 @api_view(methods=("DELETE",), scopes=FULL)
 def delete_run(request, run_id: str):
     do_delete_run(_team_run(request, run_id))
-    return HttpResponse(status=204)
+    return no_content()
 
 
 @api_view(methods=("GET",), scopes=None)
 def schema(request):
-    return JsonResponse(build_schema(request), json_dumps_params={"indent": 2})
+    return api_json(build_schema(request), json_dumps_params={"indent": 2})
 
 
 @api_view(methods=("GET",), scopes=None)
@@ -81,6 +80,9 @@ def docs(request):
     return render(request, "api/docs.html", {"endpoints": endpoints(), "schema_url": reverse("api:schema")})
 
 
+# Any method: without the exemption a POST or DELETE to an unknown path would get
+# Django's HTML CSRF 403 before this view could answer in JSON.
+@csrf_exempt
 def not_found(request, rest: str = ""):
     return api_error(404, "not_found", f"There is no API endpoint at {request.path}; see {reverse('api:docs')}.")
 
