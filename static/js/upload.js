@@ -5,6 +5,22 @@
   "use strict";
 
   const ARCHIVE = /\.(zip|tar\.gz|tgz)$/i;
+  // Folders left out of a folder upload, as MassGen's own `massgen share` does (agent
+  // workspace copies, dependency trees). The server skips the same list:
+  // SKIPPED_FOLDERS in webapp/runs/services/staging.py.
+  const SKIPPED_FOLDERS = ["node_modules", ".venv", "workspace"];
+
+  // The SKIPPED_FOLDERS name a file's path runs through (its own name aside), or null.
+  function skippedFolder(path) {
+    const parts = path.split("/").slice(0, -1);
+    return parts.find((part) => SKIPPED_FOLDERS.includes(part)) || null;
+  }
+
+  function describeSkipped(counts) {
+    const parts = Object.keys(counts).sort().map((name) =>
+      counts[name].toLocaleString("en") + " file" + (counts[name] === 1 ? "" : "s") + " under " + name + "/");
+    return parts.length ? "Left out as massgen share does: " + parts.join(", ") + "." : "";
+  }
 
   function formatBytes(n) {
     const units = ["B", "KB", "MB", "GB"];
@@ -72,13 +88,24 @@
           bar.hidden = true;
           note.className = "upload-note error";
           note.textContent = message;
+          // A failed upload stays until dismissed, so its reason can be read.
+          const dismiss = el("button", "link upload-dismiss", "Dismiss");
+          dismiss.type = "button";
+          dismiss.setAttribute("aria-label", "Dismiss " + label);
+          dismiss.addEventListener("click", () => item.remove());
+          item.append(dismiss);
         },
       };
     }
 
-    function send(payload, label, totalBytes, fileCount) {
+    function send(payload, label, totalBytes, fileCount, skippedNote) {
       const row = addRow(label);
       const { bar, note } = row;
+      if (skippedNote) {
+        const skipped = el("span", "upload-skipped muted", skippedNote);
+        skipped.setAttribute("data-upload-skipped", "");
+        row.note.after(skipped);
+      }
       // The server refuses these too (413), but only after receiving the body.
       if (maxBytes && totalBytes > maxBytes) {
         row.fail("Too large: " + formatBytes(totalBytes) + " is over the upload limit of " + formatBytes(maxBytes) + ".");
@@ -107,6 +134,8 @@
           // Our own server's fragment: the run's status, which htmx then polls.
           row.result.innerHTML = xhr.responseText;
           if (window.htmx) window.htmx.process(row.result);
+          // The runs list (if on this page) refreshes to show the new row.
+          document.body.dispatchEvent(new CustomEvent("run-uploaded"));
         } else {
           const body = new DOMParser().parseFromString(xhr.responseText, "text/html");
           const reason = body.querySelector("[data-upload-error]");
@@ -128,13 +157,24 @@
       send(data, file.name, file.size, 1);
     }
 
-    function sendFolder(files) {
-      if (!files.length) return;
+    function sendFolder(all) {
+      if (!all.length) return;
+      const skipped = {};
+      const files = all.filter(({ name }) => {
+        const folder = skippedFolder(name);
+        if (folder) skipped[folder] = (skipped[folder] || 0) + 1;
+        return !folder;
+      });
+      const folder = all[0].name.split("/")[0];
+      if (!files.length) {
+        addRow(folder + "/").fail("Nothing to upload: every file is under " + Object.keys(skipped).join("/, ") + "/.");
+        return;
+      }
       const data = new FormData();
       let total = 0;
       files.forEach(({ file, name }) => { data.append("files", file, name); total += file.size; });
-      const folder = files[0].name.split("/")[0];
-      send(data, folder + "/ (" + files.length + " files)", total, files.length);
+      // The limits apply to what is sent, after the skipped folders are left out.
+      send(data, folder + "/ (" + files.length + " files)", total, files.length, describeSkipped(skipped));
     }
 
     fileInput.addEventListener("change", () => {

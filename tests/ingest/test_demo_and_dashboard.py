@@ -31,20 +31,21 @@ def test_the_demo_imports_every_sample_run_ready_and_only_once(storage_dir):
     assert f"0 imported, {len(SAMPLE_SESSIONS)} already there" in again[-1]
 
 
-def test_the_dashboard_counts_the_teams_runs_and_lists_its_newest_ready_ones(people, client):
+def test_the_dashboard_counts_the_teams_runs_and_lists_its_newest_with_their_status(people, client):
     start = timezone.now() - timedelta(hours=1)
     ready = [
         RunFactory(team=people.team_a, bare=True, created_at=start + timedelta(minutes=i), question=f"Question {i}")
         for i in range(RECENT_RUNS + 1)
     ]
-    RunFactory(team=people.team_a, bare=True, status="failed")
+    failed = RunFactory(team=people.team_a, bare=True, status="failed", created_at=start + timedelta(minutes=90))
     RunFactory(team=people.team_b, bare=True)
     membership = people.alice.memberships.get()
 
     context = dashboard_context(membership)
 
     assert context["run_count"] == RECENT_RUNS + 2
-    assert context["recent_runs"] == list(reversed(ready))[:RECENT_RUNS]
+    # A failed upload is listed with its status, so it is seen rather than hidden.
+    assert context["recent_runs"] == [failed, *list(reversed(ready))[: RECENT_RUNS - 1]]
     client.force_login(people.alice)
     assert ready[-1].title in client.get("/").content.decode()
 

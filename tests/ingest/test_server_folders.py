@@ -125,3 +125,97 @@ def test_the_import_command_keeps_summary_working():
     out = StringIO()
     call_command("runs", "summary", str(SMALLEST_SAMPLE), "--json", stdout=out)
     assert json.loads(out.getvalue())["session_id"] == SMALLEST_SAMPLE.name
+
+
+# --- real-world layouts: flat 0.1.1, renamed folders, `--continue`, interrupted runs ------------
+
+FLAT_SAMPLE = next(folder for folder in SAMPLE_SESSIONS if not (folder / "turn_1").is_dir())
+TCP_97 = next(folder for folder in SAMPLE_SESSIONS if "0.1.97" in str(folder) and "tcp-udp" in str(folder))
+
+
+def writable_copy(source, target):
+    shutil.copytree(source, target)
+    for path in [target, *target.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return target
+
+
+@pytest.fixture
+def empty_root(settings, tmp_path, storage_dir, people):
+    root = (tmp_path / "server-logs").resolve()
+    (root / LOGS).mkdir(parents=True)
+    settings.DEBRIEF_LOG_ROOTS = {"acme": root}
+    return root
+
+
+def listed(team) -> dict:
+    return {session.name: session for session in folders.list_server_sessions(team)}
+
+
+def test_a_flat_0_1_1_session_is_listed_complete_with_its_start_and_imports_with_unknown_cost(people, empty_root):
+    writable_copy(FLAT_SAMPLE, empty_root / LOGS / FLAT_SAMPLE.name)
+    session = listed(people.team_a)[FLAT_SAMPLE.name]
+    assert session.complete is True
+    assert (session.started_at.year, session.started_at.month, session.started_at.day) == (2025, 10, 26)
+
+    run = ingest_now(folders.do_import_server_session(people.team_a, session.path)[0])
+
+    assert run.status == "ready", run.error
+    assert run.massgen_version == "0.1.1" and run.cost_usd is None and run.input_tokens is None
+
+
+def test_a_renamed_flat_session_is_found_by_its_files(people, empty_root):
+    writable_copy(FLAT_SAMPLE, empty_root / LOGS / "capitals-of-france")
+    assert listed(people.team_a)["capitals-of-france"].complete is True
+
+
+def test_a_flat_session_without_its_session_end_is_listed_as_incomplete_and_not_imported(people, empty_root):
+    folder = writable_copy(FLAT_SAMPLE, empty_root / LOGS / FLAT_SAMPLE.name)
+    events = folder / "coordination_events.json"
+    document = json.loads(events.read_text())
+    document["events"] = [event for event in document["events"] if event.get("event_type") != "session_end"]
+    events.write_text(json.dumps(document))
+
+    assert listed(people.team_a)[FLAT_SAMPLE.name].complete is False
+    tasks.import_server_folders()
+    assert not Run.objects.filter(team=people.team_a).exists()
+
+
+def test_a_session_whose_status_says_complete_but_lacks_metrics_summary_is_incomplete(people, empty_root):
+    folder = writable_copy(SMALLEST_SAMPLE, empty_root / LOGS / SMALLEST_SAMPLE.name)
+    (folder / "turn_1" / "attempt_1" / "metrics_summary.json").unlink()
+    assert listed(people.team_a)[SMALLEST_SAMPLE.name].complete is False
+
+
+def test_a_continuation_run_is_listed_complete_and_imports_as_its_real_turn(people, empty_root):
+    # The second log_* folder `massgen --continue` (0.1.97) opens: turn_1/attempt_1 holds
+    # only the new question's stream, log and metadata; turn_2/attempt_1 the rest.
+    follow_up = empty_root / LOGS / "log_20261124_045100_000000"
+    stub, real = follow_up / "turn_1" / "attempt_1", follow_up / "turn_2" / "attempt_1"
+    writable_copy(TCP_97 / "turn_1" / "attempt_1", real)
+    stub.mkdir(parents=True)
+    for moved in ("events.jsonl", "massgen.log", "execution_metadata.yaml"):
+        shutil.move(real / moved, stub / moved)
+
+    session = listed(people.team_a)[follow_up.name]
+    assert session.complete is True
+    run = ingest_now(folders.do_import_server_session(people.team_a, session.path)[0])
+    assert run.status == "ready", run.error
+    assert list(run.attempts.values_list("turn", flat=True)) == [2]
+
+
+def test_a_server_session_is_imported_without_node_modules_venv_or_workspace_even_holding_links(people, empty_root):
+    folder = writable_copy(SMALLEST_SAMPLE, empty_root / LOGS / SMALLEST_SAMPLE.name)
+    modules = folder / "turn_1" / "attempt_1" / "node_modules" / ".bin"
+    modules.mkdir(parents=True)
+    (modules / "tool").symlink_to("/etc/passwd")  # npm leaves links here; they are not judged, only skipped
+    (modules.parent / "index.js").write_text("1")
+    (folder / ".venv").mkdir()
+    (folder / ".venv" / "pyvenv.cfg").write_text("home = /usr")
+
+    run, created = folders.do_import_server_session(people.team_a, f"{LOGS}/{folder.name}")
+
+    assert created and run.skipped_files == {"node_modules": 2, ".venv": 1}
+    run = ingest_now(run)
+    assert run.status == "ready", run.error
+    assert not (run.files_root / ".venv").exists() and not (run.files_root / "turn_1" / "attempt_1" / "node_modules").exists()

@@ -177,3 +177,51 @@ def test_behind_the_csrf_middleware_one_file_too_many_is_still_a_413(storage_dir
     assert accepted.status_code == 200
     assert refused.status_code == 413 and b"more files than the limit of 1." in refused.content
     assert list(every_file(storage_dir)) == []
+
+
+# --- folders MassGen's share leaves out: node_modules/, .venv/, workspace/ ---------------------
+
+def with_skipped_copies(folder):
+    """The sample's files plus what a real coding run drags along."""
+    top = folder.name
+    extra = [
+        (f"{top}/turn_1/attempt_1/agent_outputs/workspace/app.py", b"print(1)"),
+        (f"{top}/turn_1/attempt_1/node_modules/left-pad/index.js", b"module.exports = 1"),
+        (f"{top}/turn_1/attempt_1/node_modules/left-pad/package.json", b"{}"),
+        (f"{top}/.venv/lib/site.py", b""),
+    ]
+    return [("files", name, path.read_bytes()) for name, path in files_of(folder)] + [("files", n, d) for n, d in extra]
+
+
+def test_a_folder_upload_leaves_out_node_modules_venv_and_workspace_and_says_so(people, storage_dir):
+    run, created = upload(people.team_a, people.alice, with_skipped_copies(SMALLEST_SAMPLE))
+    assert created and run.skipped_files == {"node_modules": 2, ".venv": 1, "workspace": 1}
+    plain, _ = upload_folder(people.team_b, people.alice, SMALLEST_SAMPLE)
+    assert run.sha256 == plain.sha256  # what is stored is the folder without them
+    ingest_now(run)
+    assert run.status == "ready", run.error
+    assert not any(part in {"node_modules", ".venv", "workspace"} for path in every_file(run.files_root) for part in path.parts)
+
+
+def test_a_folder_holding_only_skipped_folders_is_refused_naming_them(people, storage_dir):
+    files = [("files", "log_x/node_modules/a.js", b"1"), ("files", "log_x/workspace/b.py", b"2")]
+    with pytest.raises(UploadRejected, match="no files outside node_modules, workspace"):
+        upload(people.team_a, people.alice, files)
+
+
+def test_a_file_merely_named_like_a_skipped_folder_is_kept(people, storage_dir):
+    files = [("files", name, path.read_bytes()) for name, path in files_of(SMALLEST_SAMPLE)]
+    files.append(("files", f"{SMALLEST_SAMPLE.name}/turn_1/workspace", b"a file, not a folder"))
+    run, _ = upload(people.team_a, people.alice, files)
+    assert run.skipped_files == {}
+
+
+def test_the_upload_page_answers_with_what_was_left_out(people, storage_dir):
+    client = Client()
+    client.force_login(people.alice)
+    body, content_type = multipart(with_skipped_copies(SMALLEST_SAMPLE))
+    response = client.generic("POST", "/runs/upload/", body, content_type=content_type, headers={"HX-Request": "true"})
+    assert response.status_code == 201
+    assert "Left out as `massgen share` does: 1 file under .venv/, 2 files under node_modules/, 1 file under workspace/." in (
+        response.content.decode().replace("&#x60;", "`")
+    )

@@ -42,7 +42,10 @@ def test_an_answer_loads_when_opened(page, live_server, people):
     page.goto(f"{live_server.url}/runs/{run.pk}/")
     item = page.locator(f"details#answer-{answer.pk}")
     item.locator("summary").click()
-    text = item.locator("pre.file-text")
+    text = item.locator(".rendered")
     text.wait_for()
+    # Rendered as markdown; the log's HTML stays text.
     assert text.inner_text() == "The whole answer, <b>loaded</b> lazily."
-    page.screenshot(path="/tmp/debrief-run-page-answer.png", full_page=True)
+    assert item.locator(".rendered b").count() == 0
+    item.locator(".raw-toggle summary").click()
+    assert item.locator("pre.raw-text").inner_text() == "The whole answer, <b>loaded</b> lazily."

@@ -46,6 +46,8 @@ def test_upload_watch_it_become_ready_and_explore_the_run(page, live_server, peo
     assert "Uploaded" in row.locator(".upload-note").inner_text()
     run = Run.objects.get(team=people.team_a)
     assert run.status == "ready", celery_worker.output()
+    # The list below refreshed itself when the run finished: its question is there without a reload.
+    page.locator("#run-list td.question a", has_text=run.title[:40]).wait_for()
 
     page.goto(f"{live_server.url}/runs/")
     page.screenshot(path="/tmp/debrief-runs-list.png", full_page=True)
@@ -81,6 +83,9 @@ def test_a_refused_upload_says_why_in_the_page(page, live_server, people, tmp_pa
     note.wait_for()
     assert "not one" in note.inner_text()
     assert not Run.objects.exists()
+    # The refusal stays until dismissed.
+    page.get_by_role("button", name="Dismiss notes.zip").click()
+    assert page.locator(".upload-item").count() == 0
 
 
 def test_a_dropped_file_that_is_not_an_archive_is_refused_before_sending(page, live_server, people):

@@ -79,10 +79,13 @@ def test_binary_files_are_not_shown(alice, people):
     assert "A binary file" in alice.get(f"/runs/{run.pk}/files/image.png").content.decode()
 
 
-def test_htmx_gets_only_the_text(alice, run_with_files):
+def test_htmx_gets_only_the_text_rendered_with_its_raw_source(alice, run_with_files):
     url = f"/runs/{run_with_files.pk}/files/turn_1/attempt_1/status.json"
-    body = alice.get(url, headers={"HX-Request": "true"}).content.decode()
-    assert body.strip().startswith("<pre") and "<html" not in body
+    response = alice.get(url, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert body.strip().startswith('<div class="rendered') and "<html" not in body
+    assert '<pre class="raw-text">' in body
+    assert "HX-Request" in response["Vary"]
 
 
 def test_each_folder_is_listed_once_with_its_own_files(alice, people):

@@ -106,3 +106,14 @@ def test_untimed_items_are_counted_not_drawn():
 def test_an_empty_run_still_has_an_axis():
     drawn = build_timeline([("a", "")], [], [])
     assert drawn.ticks and drawn.lanes
+
+
+def test_a_restart_trigger_is_counted_but_not_drawn_as_a_restart_of_the_triggering_agent():
+    # coordination_events.json's restart_triggered sits on the agent whose new answer
+    # restarted the others; the stream's agent_restart is a real restart of its agent.
+    events = [EventPoint("restart", "a", at(11), "Triggered restart affecting 3 agents"),
+              EventPoint("restart", "c", at(41), "new answer")]
+    drawn = build_timeline([("a", ""), ("b", ""), ("c", "")], [], [], events, start=T0, end=at(60))
+    restarts = [m for m in drawn.markers if m.kind == "restart"]
+    assert [m.y for m in restarts] == [drawn.lanes[2].y]
+    assert drawn.counts["restart_trigger"] == 1 and drawn.counts["restart"] == 1

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from webapp.analyses.services import active_share
 from webapp.analyses.views import report_context
@@ -16,6 +17,7 @@ NOINDEX = "noindex, nofollow"
 
 @never_cache
 @require_GET
+@vary_on_headers("HX-Request")  # the page and its #findings fragment share a URL
 def shared_report(request, token):
     link = active_share(token)
     if link is None:

@@ -12,10 +12,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from webapp.analyses import services
@@ -24,10 +25,10 @@ from webapp.analyses.budget import budget_state
 from webapp.analyses.compare import match_findings
 from webapp.analyses.errors import AnalysisRefused
 from webapp.analyses.models import Analysis, ShareLink, Stage
+from webapp.analyses.requests import AnalysisRequest
 from webapp.analyses.serializers import analysis_json
 from webapp.llm.registry import get_registry
-from webapp.llm.services import DEFAULT_COMPRESSION
-from webapp.runs.models import Attempt, Run
+from webapp.runs.models import Run
 from webapp.teams.access import get_for_member, membership_for, require_membership
 
 ANALYSES_PAGE_SIZE = 50
@@ -45,25 +46,11 @@ def run_analyses(request, run_id):
     if request.method == "GET":
         return render(request, "analyses/run_list.html", {"run": run})
     try:
-        analysis = services.do_request_analysis(
-            run,
-            request.user,
-            request.POST.get("model", "").strip(),
-            request.POST.get("compression") or DEFAULT_COMPRESSION,
-            attempt=_chosen_attempt(run, request.POST),
-        )
+        analysis = services.do_analyse(run, request.user, AnalysisRequest.from_form(request.POST))
     except AnalysisRefused as refused:
         messages.error(request, str(refused))
         return _go(request, run.get_absolute_url())
     return _go(request, analysis.get_absolute_url())
-
-
-def _chosen_attempt(run: Run, form) -> Attempt | None:
-    """The turn and attempt the panel was showing; none given: the digest's default."""
-    turn, number = form.get("turn", ""), form.get("attempt", "")
-    if not (turn.isdigit() and number.isdigit()):
-        return None
-    return get_object_or_404(Attempt, run=run, turn=int(turn), attempt=int(number))
 
 
 def _go(request, url: str) -> HttpResponse:
@@ -86,6 +73,7 @@ def report_context(request, analysis: Analysis) -> dict:
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")  # the page and its #findings fragment share a URL
 def analysis_page(request, pk):
     analysis = analysis_for_member(request, pk)
     context = report_context(request, analysis)
@@ -154,9 +142,8 @@ def cancel(request, pk):
 def rerun(request, pk):
     analysis = analysis_for_member(request, pk)
     try:
-        again = services.do_request_analysis(
-            analysis.run, request.user, request.POST.get("model", "").strip(), analysis.compression
-        )
+        # The same compression as the analysis re-run; the model as chosen.
+        again = services.do_analyse(analysis.run, request.user, AnalysisRequest.from_form(request.POST, analysis.compression))
     except AnalysisRefused as refused:
         messages.error(request, str(refused))
         return redirect(analysis.get_absolute_url())
@@ -212,7 +199,8 @@ def share(request, pk):
         messages.error(request, str(error) or "You cannot share this report.")
         return redirect(analysis.get_absolute_url())
     link = request.build_absolute_uri(f"/s/{token}/")
-    messages.success(request, f"Share link (copy it now, it is shown only once): {link}")
+    messages.success(request, "Share link created. Copy it now: it is shown only once.")
+    messages.info(request, link, extra_tags="copyable")
     return redirect(analysis.get_absolute_url())
 
 

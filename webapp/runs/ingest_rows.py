@@ -88,7 +88,8 @@ def build_rows(session: Session, summary: dict) -> RunRows:
 def run_fields(session: Session, summary: dict) -> dict:
     """The denormalised figures of the Run row: what the list page shows and
     filters on. Question, winner and finish reason are turn 1's accepted
-    attempt's; tokens, cost, votes and errors are summed over every attempt."""
+    attempt's; tokens, cost, votes and errors are summed over every attempt
+    that recorded them (NULL when none did: unknown, never 0)."""
     attempts = [attempt for turn in session.turns for attempt in turn.attempts]
     first = session.turns[0].accepted_attempt
     agents = {agent.id: agent for attempt in attempts for agent in attempt.agents}
@@ -107,19 +108,32 @@ def run_fields(session: Session, summary: dict) -> dict:
         "models": ",".join(sorted({agent.model for agent in agents.values() if agent.model})),
         "vote_count": sum(len(attempt.votes) for attempt in attempts),
         "error_count": sum(len(attempt.errors) for attempt in attempts),
-        "input_tokens": sum(attempt.totals.input_tokens for attempt in attempts),
-        "output_tokens": sum(attempt.totals.output_tokens for attempt in attempts),
-        "reasoning_tokens": sum(attempt.totals.reasoning_tokens for attempt in attempts),
-        "cached_input_tokens": sum(attempt.totals.cached_input_tokens for attempt in attempts),
-        "cost_usd": sum(attempt.totals.cost_usd for attempt in attempts),
+        "input_tokens": _recorded_sum(attempts, "input_tokens"),
+        "output_tokens": _recorded_sum(attempts, "output_tokens"),
+        "reasoning_tokens": _recorded_sum(attempts, "reasoning_tokens"),
+        "cached_input_tokens": _recorded_sum(attempts, "cached_input_tokens"),
+        "cost_usd": _recorded_sum(attempts, "cost_usd"),
         "summary": summary,
         "warnings": list(session.warnings),
     }
     return {name: _fit_value(Run._meta.get_field(name), value) for name, value in fields.items()}
 
 
+def _recorded_sum(attempts: list[ReaderAttempt], name: str):
+    """The sum over the attempts whose files record usage; None when none does.
+    A run mixing both (a 0.1.1 turn continued by a later version) sums what is known."""
+    recorded = [getattr(attempt.totals, name) for attempt in attempts if attempt.totals.recorded]
+    return sum(recorded) if recorded else None
+
+
+def _known(value, recorded: bool):
+    # The reader keeps 0 for a figure no file records; the row keeps NULL (unknown).
+    return value if recorded else None
+
+
 def _attempt_rows(root: Path, turn: int, attempt: ReaderAttempt, final_answer_chars: int | None) -> AttemptRows:
     totals = attempt.totals
+    usage = totals.recorded
     row = _fit(Attempt(
         turn=turn,
         attempt=attempt.number,
@@ -136,16 +150,20 @@ def _attempt_rows(root: Path, turn: int, attempt: ReaderAttempt, final_answer_ch
         final_answer_chars=final_answer_chars,
         final_answer_preview=_preview(root, attempt.final_answer),
         totals={
-            "input_tokens": totals.input_tokens,
-            "output_tokens": totals.output_tokens,
-            "reasoning_tokens": totals.reasoning_tokens,
-            "cached_input_tokens": totals.cached_input_tokens,
-            "cost_usd": totals.cost_usd,
-            "subagent_cost_usd": totals.subagent_cost_usd,
+            "input_tokens": _known(totals.input_tokens, usage),
+            "output_tokens": _known(totals.output_tokens, usage),
+            "reasoning_tokens": _known(totals.reasoning_tokens, usage),
+            "cached_input_tokens": _known(totals.cached_input_tokens, usage),
+            "cost_usd": _known(totals.cost_usd, usage),
+            "subagent_cost_usd": _known(totals.subagent_cost_usd, usage),
         },
         rounds_by_outcome=dict(attempt.rounds_by_outcome),
-        tool_calls=attempt.tool_calls,
-        tool_failures=attempt.tool_failures,
+        tool_calls=_known(attempt.tool_calls, attempt.tools_recorded),
+        tool_failures=_known(attempt.tool_failures, attempt.tools_recorded),
+        presented_by=attempt.presented_by,
+        restart_reason=attempt.restart_reason,
+        previous_restart_reason=attempt.previous_restart_reason,
+        likely_crash=attempt.likely_crash,
         config=dict(attempt.config),
         warnings=list(attempt.warnings),
     ))
@@ -153,10 +171,15 @@ def _attempt_rows(root: Path, turn: int, attempt: ReaderAttempt, final_answer_ch
     children += [
         AgentRow(
             position=index, agent=agent.id, backend=agent.backend or "", model=agent.model or "",
-            input_tokens=agent.input_tokens, output_tokens=agent.output_tokens, reasoning_tokens=agent.reasoning_tokens,
-            cached_input_tokens=agent.cached_input_tokens, cost_usd=agent.cost_usd, answers=agent.answers,
-            votes_cast=agent.votes_cast, errors=agent.errors, enforcement_retries=agent.enforcement_retries,
+            input_tokens=_known(agent.input_tokens, agent.usage_recorded),
+            output_tokens=_known(agent.output_tokens, agent.usage_recorded),
+            reasoning_tokens=_known(agent.reasoning_tokens, agent.usage_recorded),
+            cached_input_tokens=_known(agent.cached_input_tokens, agent.usage_recorded),
+            cost_usd=_known(agent.cost_usd, agent.usage_recorded), answers=agent.answers,
+            votes_cast=agent.votes_cast, errors=agent.errors,
+            enforcement_retries=_known(agent.enforcement_retries, agent.enforcement_recorded),
             status=agent.status or "", times_restarted=agent.times_restarted, config=dict(agent.config),
+            restarts=agent.restarts, provider_retries=agent.provider_retries,
         )
         for index, agent in enumerate(attempt.agents)
     ]

@@ -51,6 +51,11 @@ class Run(models.Model):
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     error = models.TextField(blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)  # when an ingest task last took the run
+    # The ingest's claim (webapp/core/leases.py): held until `lease_expires_at`, renewed while
+    # the worker reads; `deliveries` counts claims and `retry_log` the planned retries.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    deliveries = models.PositiveIntegerField(default=0)
+    retry_log = models.JSONField(default=list, blank=True)
     storage_path = models.CharField(max_length=1024, blank=True)  # the session root, relative to DEBRIEF_STORAGE_DIR
 
     session_id = models.CharField(max_length=255, blank=True)
@@ -65,12 +70,15 @@ class Run(models.Model):
     agent_count = models.PositiveIntegerField(default=0)
     vote_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
-    input_tokens = models.BigIntegerField(default=0)
-    output_tokens = models.BigIntegerField(default=0)
-    reasoning_tokens = models.BigIntegerField(default=0)
-    cached_input_tokens = models.BigIntegerField(default=0)
-    cost_usd = models.FloatField(default=0.0)
+    # NULL: the run's MassGen version never recorded usage (0.1.1), not zero.
+    input_tokens = models.BigIntegerField(default=0, null=True, blank=True)
+    output_tokens = models.BigIntegerField(default=0, null=True, blank=True)
+    reasoning_tokens = models.BigIntegerField(default=0, null=True, blank=True)
+    cached_input_tokens = models.BigIntegerField(default=0, null=True, blank=True)
+    cost_usd = models.FloatField(default=0.0, null=True, blank=True)
     summary = models.JSONField(null=True, blank=True)  # the reader's `--json` contract (format_version 1)
+    # Files a folder upload or import left out, per SKIPPED_FOLDERS name (services/staging.py).
+    skipped_files = models.JSONField(default=dict, blank=True)
     warnings = models.JSONField(default=list, blank=True)  # session-level reader and ingest warnings
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -137,10 +145,17 @@ class Attempt(models.Model):
     final_answer_path = models.CharField(max_length=1024, blank=True)
     final_answer_chars = models.PositiveIntegerField(null=True, blank=True)
     final_answer_preview = models.TextField(blank=True)
-    totals = models.JSONField(default=dict, blank=True)  # input/output/reasoning/cached tokens, cost_usd, subagent_cost_usd
+    # input/output/reasoning/cached tokens, cost_usd, subagent_cost_usd; null values where MassGen recorded none
+    totals = models.JSONField(default=dict, blank=True)
     rounds_by_outcome = models.JSONField(default=dict, blank=True)
-    tool_calls = models.PositiveIntegerField(default=0)
-    tool_failures = models.PositiveIntegerField(default=0)
+    tool_calls = models.PositiveIntegerField(default=0, null=True, blank=True)  # NULL: not recorded (MassGen 0.1.1)
+    tool_failures = models.PositiveIntegerField(default=0, null=True, blank=True)
+    # A restarted attempt: the agent whose final answer post-evaluation rejected, and why
+    # (the next attempt's metadata); NULL when not restarted or nothing records it.
+    presented_by = models.CharField(max_length=255, null=True, blank=True)
+    restart_reason = models.TextField(null=True, blank=True)
+    previous_restart_reason = models.TextField(null=True, blank=True)  # why the attempt before this one was restarted
+    likely_crash = models.BooleanField(default=False)  # post-evaluation began, no verdict, no restart followed
     config = models.JSONField(default=dict, blank=True)  # the run's config, scrubbed
     warnings = models.JSONField(default=list, blank=True)
 
@@ -173,17 +188,24 @@ class AgentRow(AttemptRow):
     agent = models.CharField(max_length=255)
     backend = models.CharField(max_length=100, blank=True)
     model = models.CharField(max_length=255, blank=True)
-    input_tokens = models.BigIntegerField(default=0)
-    output_tokens = models.BigIntegerField(default=0)
-    reasoning_tokens = models.BigIntegerField(default=0)
-    cached_input_tokens = models.BigIntegerField(default=0)
-    cost_usd = models.FloatField(default=0.0)
+    # Tokens, cost and enforcement retries are NULL when the run's MassGen version
+    # never recorded them (0.1.1 has no status.json): unknown, not zero.
+    input_tokens = models.BigIntegerField(default=0, null=True, blank=True)
+    output_tokens = models.BigIntegerField(default=0, null=True, blank=True)
+    reasoning_tokens = models.BigIntegerField(default=0, null=True, blank=True)
+    cached_input_tokens = models.BigIntegerField(default=0, null=True, blank=True)
+    cost_usd = models.FloatField(default=0.0, null=True, blank=True)
     answers = models.PositiveIntegerField(default=0)
     votes_cast = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
-    enforcement_retries = models.PositiveIntegerField(default=0)
+    enforcement_retries = models.PositiveIntegerField(default=0, null=True, blank=True)
     status = models.CharField(max_length=50, blank=True)
     times_restarted = models.PositiveIntegerField(default=0)
+    # The summary's `agents[].restarts` (restart_completed events) and `provider_retries`
+    # (MassGen's own back-offs); NULL on runs ingested before these columns or, for
+    # provider_retries, when neither massgen.log nor events.jsonl exists.
+    restarts = models.PositiveIntegerField(null=True, blank=True)
+    provider_retries = models.PositiveIntegerField(null=True, blank=True)
     config = models.JSONField(default=dict, blank=True)  # the agent's backend block, scrubbed
 
 

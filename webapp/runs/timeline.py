@@ -30,6 +30,12 @@ TICK_STEPS = (
     0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
 )
 EVENT_KINDS = ("restart", "error", "timeout", "vote_ignored", "final_selected")
+# coordination_events.json's restart_triggered (read as a "restart" event) is on the
+# agent whose new answer restarted the others, not a restart of that agent: its
+# details say so. It is counted, never drawn as ↻ on the trigger's lane; the real
+# restarts are per-agent counts (the Agents table) or the stream's agent_restart events.
+RESTART_TRIGGER = "restart_trigger"
+_TRIGGER_DETAILS = "Triggered restart"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,13 @@ class EventPoint:
     agent: str | None
     at: datetime | None
     details: str
+
+
+def as_drawn(event: EventPoint) -> EventPoint:
+    """A restart trigger becomes RESTART_TRIGGER, which is counted but not drawn."""
+    if event.kind == "restart" and event.details.startswith(_TRIGGER_DETAILS):
+        return EventPoint(RESTART_TRIGGER, event.agent, event.at, event.details)
+    return event
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +169,7 @@ def build_timeline(
 ) -> Timeline:
     """`agents` are (id, subtitle) pairs in lane order. Lanes are added for
     agents that only appear in the data, so nothing is dropped silently."""
+    events = [as_drawn(event) for event in events]
     lane_order = list(dict.fromkeys([agent for agent, _ in agents]))
     subtitles = dict(agents)
     for agent in [a.agent for a in answers] + [v.voter for v in votes] + [e.agent for e in events if e.agent]:

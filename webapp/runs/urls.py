@@ -13,4 +13,5 @@ urlpatterns = [
     path("runs/<uuid:pk>/delete/", views.run_delete, name="delete"),
     path("runs/<uuid:pk>/files/", views_files.file_list, name="files"),
     path("runs/<uuid:pk>/files/<path:relpath>", views_files.file_detail, name="file"),
+    path("runs/<uuid:pk>/raw/<path:relpath>", views.file_raw, name="file_raw"),
 ]

@@ -3,9 +3,11 @@ built by `presenters`; these views only pick the team, check access and render."
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from webapp.runs import presenters, services
@@ -14,6 +16,8 @@ from webapp.runs.uploads import upload_limits
 from webapp.teams.access import get_for_member, membership_for, require_write
 
 ANALYSE_PANEL = "llm/analyse_panel.html"
+# Sent (HX-Trigger) when a polled run finishes ingest; templates/runs/list.html listens.
+RUN_FINISHED_EVENT = "run-finished"
 
 
 def run_for_member(request, pk, queryset=None) -> Run:
@@ -22,6 +26,9 @@ def run_for_member(request, pk, queryset=None) -> Run:
 
 @login_required
 @require_GET
+# The list and its #run-list fragment share a URL: without this, Back after an
+# htmx filter may show the cached fragment as the whole page.
+@vary_on_headers("HX-Request")
 def run_list(request):
     membership = request.membership
     context = {"can_write": bool(membership and membership.can_write), **upload_limits()}
@@ -50,7 +57,27 @@ def run_status(request, pk):
     run = run_for_member(request, pk, Run.objects.only("id", "team_id", "status", "error"))
     if not run.is_finished:
         return render(request, "runs/run.html#status", {"run": run})
-    return HttpResponseStopPolling(render_to_string("runs/run.html#status", {"run": run}, request))
+    finished = HttpResponseStopPolling(render_to_string("runs/run.html#status", {"run": run}, request))
+    # The runs list listens for this and refreshes, so the finished run shows its figures.
+    finished["HX-Trigger"] = RUN_FINISHED_EVENT
+    return finished
+
+
+@login_required
+@require_GET
+def file_raw(request, pk, relpath):
+    """One stored file as scrubbed plain text (the file viewer's Raw and Download);
+    the same part of it the viewer shows."""
+    run = run_for_member(request, pk)
+    file = presenters.read_run_file(run, relpath)
+    if file is None or file.binary:
+        raise Http404("No such text file in this run.")
+    response = HttpResponse(file.text, content_type="text/plain; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    if request.GET.get("download"):
+        name = relpath.rsplit("/", 1)[-1].replace('"', "")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required

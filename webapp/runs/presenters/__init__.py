@@ -30,6 +30,7 @@ from webapp.runs.presenters.run_detail import (
     VoteItem,
     run_page,
 )
+from webapp.runs.presenters.run_summary import RunSummary, SummaryCard, build_summary
 from webapp.runs.presenters.runs_list import (
     COUNT_CAP,
     DEFAULT_SORT,
@@ -63,8 +64,11 @@ __all__ = [
     "RunFilters",
     "RunListPage",
     "RunPage",
+    "RunSummary",
+    "SummaryCard",
     "SortLink",
     "TokenFigure",
+    "build_summary",
     "TurnChoices",
     "VoteItem",
     "VoteMatrix",

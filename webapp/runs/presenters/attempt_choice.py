@@ -28,16 +28,28 @@ class TurnChoices:
 
 
 def choose_attempt(run: Run, query) -> tuple[Attempt | None, list[Attempt]]:
-    """The attempt named by ?turn=&attempt=, else the first turn's accepted one."""
+    """The attempt named by ?turn=&attempt=, else the accepted one of the last
+    complete turn (a continuation may end on a stub turn that did nothing)."""
     attempts = list(run.attempts.all())
     if not attempts:
         return None, attempts
     turns = {a.turn for a in attempts}
     turn = parse_int(query.get("turn"))
-    in_turn = [a for a in attempts if a.turn == (turn if turn in turns else min(turns))]
+    in_turn = [a for a in attempts if a.turn == (turn if turn in turns else default_turn(attempts))]
     number = parse_int(query.get("attempt"))
     chosen = next((a for a in in_turn if a.attempt == number), None)
     return chosen or next((a for a in in_turn if a.accepted), in_turn[-1]), attempts
+
+
+def default_turn(attempts: list[Attempt]) -> int:
+    """The last turn whose accepted attempt completed and did some work, else the first."""
+    finished = [a.turn for a in attempts if a.accepted and a.complete and _did_work(a)]
+    return max(finished) if finished else min(a.turn for a in attempts)
+
+
+def _did_work(attempt: Attempt) -> bool:
+    totals = attempt.totals or {}
+    return bool(attempt.final_answer_chars or totals.get("input_tokens") or totals.get("output_tokens"))
 
 
 def turn_choices(attempts: list[Attempt], current: Attempt) -> list[TurnChoices]:

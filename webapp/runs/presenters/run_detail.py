@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from webapp.runs import charts, timeline
 from webapp.runs.models import AgentRow, AnswerRow, Attempt, RoundRow, Run, ToolRow, VoteRow
 from webapp.runs.presenters.attempt_choice import TurnChoices, choose_attempt, turn_choices
+from webapp.runs.presenters.run_summary import RunSummary, build_summary, field_of, summary_agents, summary_attempt
 from webapp.runs.presenters.vote_matrix import Ballot, VoteMatrix, final_vote_positions, vote_matrix
 
 # Rows per list on the run page (votes, answers, errors, retries); the timeline
@@ -54,7 +55,26 @@ class AgentAnswers:
 @dataclass(frozen=True)
 class TokenFigure:
     label: str
-    value: int
+    value: int | None  # None: not recorded by the run's MassGen version
+
+
+@dataclass(frozen=True)
+class ProviderRetry:
+    """One provider error MassGen backed off from and retried (the summary's
+    `provider_retries[]`: read from the summary JSON, as the page only lists them)."""
+
+    agent: str
+    message: str
+    source: str
+
+
+@dataclass(frozen=True)
+class AgentLine:
+    """An agent row with the reader fields that may live only in the summary JSON."""
+
+    row: AgentRow
+    restarts: int
+    provider_retries: int | None  # None: neither massgen.log nor events.jsonl exists
 
 
 @dataclass(frozen=True)
@@ -77,8 +97,9 @@ class RunPage:
     turns: list[TurnChoices]
     several_attempts: bool
     tokens: list[TokenFigure]
-    cost_usd: float
+    cost_usd: float | None  # None: not recorded by the run's MassGen version
     agents: list[AgentRow]
+    agent_lines: list[AgentLine]
     final_answer_url: str | None
     final_answer_truncated: bool
     timeline: timeline.Timeline
@@ -88,10 +109,21 @@ class RunPage:
     errors: Capped
     enforcements: Capped
     retried_agents: list[AgentRow]  # re-prompted agents, for runs that log counts but no details
+    provider_retries: Capped  # of ProviderRetry
+    provider_retries_recorded: bool
+    enforcement_recorded: bool
+    usage_recorded: bool
     tools: list[ToolRow]
     agent_chart: charts.BarChart
     round_chart: charts.BarChart
-    warnings: list[str]
+    warnings: list[str]  # about this page's figures: shown as they are
+    reader_notes: list[str]  # the reader's and ingest's notes: folded into one disclosure
+    summary: RunSummary
+
+    @property
+    def winner(self) -> str:
+        """The attempt's winner, none for a restarted attempt (post-evaluation rejected it)."""
+        return self.attempt.winner if self.summary.has_winner else ""
 
 
 def run_page(run: Run, query) -> RunPage | None:
@@ -109,28 +141,58 @@ def run_page(run: Run, query) -> RunPage | None:
     answer_items = [AnswerItem(a, f"answer-{a.pk}", _offset(a.at, start), _file_url(run, a.path)) for a in answers.items]
     vote_items = [VoteItem(v, f"vote-{v.pk}", v.position in final_votes, _offset(v.at, start)) for v in votes.items]
     totals = attempt.totals or {}
+    errors = _capped(attempt.errorrows.all())
+    enforcements = _capped(attempt.enforcementrows.all())
+    entry = summary_attempt(run, attempt)
+    by_id = summary_agents(entry)
+    agent_lines = [
+        AgentLine(a, int(field_of(a, by_id.get(a.agent), "restarts") or a.times_restarted or 0),
+                  field_of(a, by_id.get(a.agent), "provider_retries"))
+        for a in agents
+    ]
+    retries = [
+        ProviderRetry(str(item.get("agent") or ""), str(item.get("message") or ""), str(item.get("source") or ""))
+        for item in (entry or {}).get("provider_retries") or [] if isinstance(item, dict)
+    ]
+    usage_recorded = totals.get("input_tokens") is not None or "input_tokens" not in totals
+    summary = build_summary(
+        run, attempt, agents, list(attempt.errorrows.values_list("agent", "kind")),
+        [item for item in vote_items if item.final], sum(1 for a in attempts if a.turn == attempt.turn),
+        enforcements.total,
+    )
     return RunPage(
         run=run,
         attempt=attempt,
         turns=turn_choices(attempts, attempt),
         several_attempts=len(attempts) > 1,
-        tokens=[TokenFigure(label, int(totals.get(key) or 0)) for key, label in TOKEN_FIGURES],
-        cost_usd=float(totals.get("cost_usd") or 0.0),
+        tokens=[TokenFigure(label, _known_int(totals, key, usage_recorded)) for key, label in TOKEN_FIGURES],
+        cost_usd=float(totals.get("cost_usd") or 0.0) if usage_recorded else None,
         agents=agents,
+        agent_lines=agent_lines,
         final_answer_url=_file_url(run, attempt.final_answer_path),
         final_answer_truncated=(attempt.final_answer_chars or 0) > len(attempt.final_answer_preview),
         timeline=_draw_timeline(attempt, agents, answer_items, vote_items, start, end),
         matrix=vote_matrix(lane_order, ballots, final_votes),
         answers=Capped(_answers_by_agent(lane_order, answer_items), answers.shown, answers.total),
         votes=Capped(vote_items, votes.shown, votes.total),
-        errors=_capped(attempt.errorrows.all()),
-        enforcements=_capped(attempt.enforcementrows.all()),
+        errors=errors,
+        enforcements=enforcements,
         retried_agents=[agent for agent in agents if agent.enforcement_retries],
+        provider_retries=Capped(retries[:MAX_LISTED], min(len(retries), MAX_LISTED), len(retries)),
+        provider_retries_recorded=any(line.provider_retries is not None for line in agent_lines) or bool(retries),
+        enforcement_recorded=any(a.enforcement_retries is not None for a in agents) or enforcements.total > 0,
+        usage_recorded=usage_recorded,
         tools=list(attempt.toolrows.all()),
         agent_chart=_agent_chart(agents),
         round_chart=_round_chart(attempt, lane_order),
-        warnings=_warnings(run, attempt),
+        warnings=_warnings(attempt),
+        reader_notes=[str(w) for w in (*(run.warnings or []), *(attempt.warnings or []))],
+        summary=summary,
     )
+
+
+def _known_int(totals: dict, key: str, recorded: bool) -> int | None:
+    return int(totals.get(key) or 0) if recorded else None
 
 
 def _capped(rows: QuerySet, total: int | None = None) -> Capped:
@@ -178,8 +240,9 @@ def _draw_timeline(
 
 def _agent_chart(agents: list[AgentRow]) -> charts.BarChart:
     return charts.build_bars([
-        charts.Usage(a.agent, "", a.input_tokens, a.output_tokens, a.reasoning_tokens, a.cached_input_tokens, a.cost_usd)
-        for a in agents
+        charts.Usage(a.agent, "", a.input_tokens, a.output_tokens, a.reasoning_tokens or 0, a.cached_input_tokens or 0,
+                     a.cost_usd or 0.0)
+        for a in agents if a.input_tokens is not None and a.output_tokens is not None
     ])
 
 
@@ -199,13 +262,19 @@ def _answers_by_agent(lane_order: list[str], items: list[AnswerItem]) -> list[Ag
     return [AgentAnswers(agent, i % timeline.TONES, answers) for i, (agent, answers) in enumerate(grouped.items())]
 
 
-def _warnings(run: Run, attempt: Attempt) -> list[str]:
+def _warnings(attempt: Attempt) -> list[str]:
     warnings = []
-    if not attempt.complete:
-        reason = attempt.finish_reason or "unknown"
-        warnings.append(f"This attempt did not complete (finish reason: {reason}); "
-                        "the figures cover what was logged before it stopped.")
-    return warnings + [str(w) for w in (*(run.warnings or []), *(attempt.warnings or []))]
+    if attempt.likely_crash:
+        warnings.append("Likely crash: post-evaluation began but ended without a verdict, and no restart followed.")
+    if attempt.complete:
+        return warnings
+    reason = attempt.finish_reason or "unknown"
+    if not attempt.accepted:
+        # Every attempt but a turn's last was restarted: its record stops at the restart.
+        return warnings + [f"This attempt was restarted and did not complete (finish reason: {reason}); "
+                           "the figures cover what was logged before the restart."]
+    return warnings + [f"This attempt did not complete (finish reason: {reason}); "
+                       "the figures cover what was logged before it stopped."]
 
 
 def _round_label(row: RoundRow) -> str:

@@ -9,6 +9,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from django.core.paginator import InvalidPage, Page, Paginator
+
 from analysis.redaction.scrub import scrub_text
 from webapp.runs.models import Run, RunFile
 
@@ -16,6 +18,14 @@ from webapp.runs.models import Run, RunFile
 FILE_VIEW_MAX_BYTES = 256 * 1024
 # A file with a NUL byte in its first block is binary and is not shown as text.
 BINARY_SNIFF_BYTES = 8192
+# Files listed per page of the browser: a run of 25,000 files was one 5 MB page.
+FILES_PAGE_SIZE = 500
+# Deeper folders are indented no further (a CSS class per level, no style attribute).
+MAX_INDENT_DEPTH = 8
+
+
+class NoSuchFilesPage(Exception):
+    """A page number that is not a whole number from 1 to the last page."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,10 @@ class FileListing:
     folder: str  # shown as a heading when it changes
     depth: int
     size: int
+
+    @property
+    def indent(self) -> int:
+        return min(self.depth, MAX_INDENT_DEPTH)
 
 
 @dataclass(frozen=True)
@@ -39,11 +53,37 @@ class FileText:
 
 def list_files(run: Run) -> list[FileListing]:
     """Every stored file, each folder's own files together under one heading."""
-    listing = []
-    for path, size in RunFile.objects.filter(run=run).values_list("path", "size"):
+    return [_listing(row) for row in _sorted_rows(run)]
+
+
+def files_page(run: Run, number: str | int | None) -> Page:
+    """One page of `list_files`, FILES_PAGE_SIZE files; no number is page 1. A
+    page starting inside a folder repeats that folder's heading."""
+    paginator = Paginator(_sorted_rows(run), FILES_PAGE_SIZE)
+    try:
+        page = paginator.page(1 if number in (None, "") else number)
+    except InvalidPage:
+        raise NoSuchFilesPage(
+            f"There is no page {str(number)[:20]!r} of this run's files; pages run from 1 to {paginator.num_pages}."
+        ) from None
+    page.object_list = [_listing(row) for row in page.object_list]  # only this page's rows become objects
+    return page
+
+
+def _sorted_rows(run: Run) -> list[tuple[str, str, str, int]]:
+    """(folder, name, path, size) of every file, sorted: plain tuples, since a run
+    may have tens of thousands of files and a page shows only a few hundred."""
+    rows = []
+    for path, size in RunFile.objects.filter(run=run).order_by().values_list("path", "size"):
         folder, _, name = path.rpartition("/")
-        listing.append(FileListing(path, name, folder, folder.count("/") + 1 if folder else 0, size))
-    return sorted(listing, key=lambda file: (file.folder, file.name))
+        rows.append((folder, name, path, size))
+    rows.sort()
+    return rows
+
+
+def _listing(row: tuple[str, str, str, int]) -> FileListing:
+    folder, name, path, size = row
+    return FileListing(path, name, folder, folder.count("/") + 1 if folder else 0, size)
 
 
 def read_run_file(run: Run, relpath: str) -> FileText | None:

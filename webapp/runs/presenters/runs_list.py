@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from webapp.runs.models import Run, RunStatus
@@ -24,8 +24,9 @@ SORTS = {
     "-created": ("-created_at",),
     "-started": (F("started_at").desc(nulls_last=True), "-created_at"),
     "started": (F("started_at").asc(nulls_last=True), "-created_at"),
-    "-cost": ("-cost_usd", "-created_at"),
-    "cost": ("cost_usd", "-created_at"),
+    # A cost MassGen never recorded (NULL) sorts last either way, not as the dearest run.
+    "-cost": (F("cost_usd").desc(nulls_last=True), "-created_at"),
+    "cost": (F("cost_usd").asc(nulls_last=True), "-created_at"),
     "-duration": (F("duration_seconds").desc(nulls_last=True), "-created_at"),
     "duration": (F("duration_seconds").asc(nulls_last=True), "-created_at"),
 }
@@ -33,7 +34,7 @@ DEFAULT_SORT = "-created"
 # The columns the list shows; the summary JSON and the rest stay in the database.
 LIST_FIELDS = (
     "id", "status", "error", "question", "original_name", "started_at", "created_at", "duration_seconds", "winner",
-    "agent_count", "models", "input_tokens", "output_tokens", "cost_usd",
+    "agent_count", "models", "massgen_version", "input_tokens", "output_tokens", "cost_usd", "turn_count", "error_count",
 )
 # The sortable columns: sort key and header label.
 SORTABLE_COLUMNS = (("started", "Date"), ("duration", "Duration"), ("cost", "Cost"))
@@ -127,7 +128,10 @@ def run_list(team, query) -> RunListPage:
     page = min(filters.page, last_page) if last_page else filters.page
     start = (page - 1) * PAGE_SIZE
     # One query for the page; PAGE_SIZE + 1 rows tell whether a next page exists.
-    rows = list(matching.only(*LIST_FIELDS)[start : start + PAGE_SIZE + 1])
+    # attempt_count - turn_count is how many attempts were restarted (each turn accepts one).
+    rows = list(matching.only(*LIST_FIELDS).annotate(attempt_count=Count("attempts"))[start : start + PAGE_SIZE + 1])
+    for row in rows:
+        row.restart_count = max(row.attempt_count - row.turn_count, 0)
     has_next = len(rows) > PAGE_SIZE
     return RunListPage(
         runs=rows[:PAGE_SIZE],

@@ -19,10 +19,11 @@ from webapp.runs.services.staging import (
     UploadRejected,
     archive_suffix,
     copy_hashed,
-    folder_files,
+    folder_files_skipping,
     pack,
     safe_relative_path,
     staged_name,
+    without_skipped,
 )
 from webapp.runs.uploads import HEAD_BYTES, StagedUpload
 
@@ -51,12 +52,13 @@ def do_import_folder(team, path: Path | str, user=None, *, source: str = RunSour
     folder = Path(path)
     if folder.is_symlink() or not folder.is_dir():
         raise UploadRejected(f"{folder} is not a folder.")
-    files = folder_files(folder, folder.name)
+    files, skipped = folder_files_skipping(folder, folder.name)
     if not files:
-        raise UploadRejected(f"{folder} holds no files.")
+        raise UploadRejected(f"{folder} holds no files" + (f" outside {', '.join(sorted(skipped))}." if skipped else "."))
     run_id = uuid.uuid4()
     staged, fingerprint = _pack_staged(run_id, folder.name, files, str(folder))
-    return _register(team, user, run_id, staged, fingerprint, source=source, original_name=folder.name, source_path=source_path, enqueue=enqueue)
+    return _register(team, user, run_id, staged, fingerprint, source=source, original_name=folder.name, source_path=source_path,
+                     enqueue=enqueue, skipped=skipped)
 
 
 def do_import_path(team, path: Path | str, user=None, *, source: str = RunSource.FOLDER, enqueue: bool = True) -> tuple[Run, bool]:
@@ -122,10 +124,12 @@ def _from_folder_upload(team, user, uploads: list[StagedUpload], source: str) ->
         raise UploadRejected("The same file path was sent twice.")
     tops = {path.split("/", 1)[0] for path in paths}
     run_id = uuid.uuid4()
-    files = [(path, Path(upload.temporary_file_path())) for path, upload in zip(paths, uploads)]
+    files, skipped = without_skipped([(path, Path(upload.temporary_file_path())) for path, upload in zip(paths, uploads)])
+    if not files:
+        raise UploadRejected(f"The folder holds no files outside {', '.join(sorted(skipped))}.")
     original_name = tops.pop() if len(tops) == 1 else "folder"
     staged, fingerprint = _pack_staged(run_id, original_name, files, "the uploaded folder")
-    return _register(team, user, run_id, staged, fingerprint, source=source, original_name=original_name)
+    return _register(team, user, run_id, staged, fingerprint, source=source, original_name=original_name, skipped=skipped)
 
 
 def _pack_staged(run_id, name: str, files: list[tuple[str, Path]], what: str) -> tuple[Path, Fingerprint]:
@@ -140,7 +144,8 @@ def _pack_staged(run_id, name: str, files: list[tuple[str, Path]], what: str) ->
         raise
 
 
-def _register(team, user, run_id, staged: Path, fingerprint: Fingerprint, *, source: str, original_name: str, source_path: str = "", enqueue: bool = True) -> tuple[Run, bool]:
+def _register(team, user, run_id, staged: Path, fingerprint: Fingerprint, *, source: str, original_name: str, source_path: str = "",
+              enqueue: bool = True, skipped: dict[str, int] | None = None) -> tuple[Run, bool]:
     created = False
     try:
         existing = Run.objects.filter(team=team, sha256=fingerprint.sha256).first()
@@ -150,6 +155,7 @@ def _register(team, user, run_id, staged: Path, fingerprint: Fingerprint, *, sou
                     run = Run.objects.create(
                         id=run_id, team=team, created_by=user, source=source, original_name=original_name[:255],
                         source_path=source_path, sha256=fingerprint.sha256, size_bytes=fingerprint.size,
+                        skipped_files=skipped or {},
                     )
                     if enqueue:
                         enqueue_ingest(run)

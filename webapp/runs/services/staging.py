@@ -23,6 +23,11 @@ PACK_COMPRESSLEVEL = 1  # packing is on the upload's critical path; size matters
 MAX_PATH_CHARS = 1024
 MAX_NAME_CHARS = 255
 _COPY_BUFFER = 1024 * 1024
+# Folders a folder upload or import leaves out, as MassGen's own `massgen share` does:
+# copies of agent workspaces and dependency trees, thousands of files that are no part
+# of the log (the reader never reads them) and would push a real coding run past the
+# file limit. static/js/upload.js holds the same list, so the browser does not send them.
+SKIPPED_FOLDERS = ("node_modules", ".venv", "workspace")
 
 
 class UploadRejected(ValueError):
@@ -112,13 +117,46 @@ def copy_hashed(source: Path, dest: Path) -> Fingerprint:
     return Fingerprint(writer.hash.hexdigest(), writer.size)
 
 
+def skipped_folder(relpath: str) -> str | None:
+    """The SKIPPED_FOLDERS name a file's path runs through, if any (its own name aside)."""
+    return next((part for part in relpath.split("/")[:-1] if part in SKIPPED_FOLDERS), None)
+
+
+def without_skipped(files: list[tuple[str, Path]]) -> tuple[list[tuple[str, Path]], dict[str, int]]:
+    """The files to keep, and how many were left out under each SKIPPED_FOLDERS name."""
+    kept, skipped = [], {}
+    for relpath, path in files:
+        folder = skipped_folder(relpath)
+        if folder is None:
+            kept.append((relpath, path))
+        else:
+            skipped[folder] = skipped.get(folder, 0) + 1
+    return kept, skipped
+
+
+def describe_skipped(skipped: dict[str, int]) -> str:
+    """`Left out as massgen share does: 1,204 files under node_modules/, 3 under workspace/.`"""
+    parts = [f"{count:,} file{'s' if count != 1 else ''} under {name}/" for name, count in sorted(skipped.items())]
+    return f"Left out as `massgen share` does: {', '.join(parts)}." if parts else ""
+
+
 def folder_files(folder: Path, prefix: str) -> list[tuple[str, Path]]:
-    """Every regular file under `folder` as `(prefix/relative path, path)`.
-    Symbolic links are refused rather than followed or skipped: a link could
+    return folder_files_skipping(folder, prefix)[0]
+
+
+def folder_files_skipping(folder: Path, prefix: str) -> tuple[list[tuple[str, Path]], dict[str, int]]:
+    """Every regular file under `folder` as `(prefix/relative path, path)`, and how
+    many files were left out under each SKIPPED_FOLDERS name (those folders are
+    counted, never read, and links inside them are not judged).
+    Symbolic links elsewhere are refused rather than followed or skipped: a link could
     point anywhere on the server, and silently dropping files misleads."""
-    files = []
+    files, skipped = [], {}
     for current, dirnames, filenames in os.walk(folder, followlinks=False):
         base = Path(current)
+        for name in [name for name in dirnames if name in SKIPPED_FOLDERS]:
+            if not (base / name).is_symlink():
+                skipped[name] = skipped.get(name, 0) + sum(len(names) for _, _, names in os.walk(base / name))
+        dirnames[:] = [name for name in dirnames if name not in SKIPPED_FOLDERS]
         for name in sorted(dirnames + filenames):
             path = base / name
             if path.is_symlink():
@@ -127,4 +165,4 @@ def folder_files(folder: Path, prefix: str) -> list[tuple[str, Path]]:
             path = base / name
             if path.is_file():
                 files.append((f"{prefix}/{path.relative_to(folder).as_posix()}", path))
-    return files
+    return files, {name: count for name, count in skipped.items() if count}
