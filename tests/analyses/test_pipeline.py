@@ -183,18 +183,26 @@ def test_lost_and_abandoned_analyses_are_found_for_sending_again(ready_run, peop
     assert fresh.pk not in pipeline.stalled_ids(timedelta(minutes=10))
 
 
-def test_when_serve_replaces_a_dead_worker_the_work_it_held_is_taken_again_at_once(ready_run, people, no_enqueue):
+def test_when_serve_replaces_a_dead_worker_the_work_it_held_is_taken_again_at_once(ready_run, people, no_enqueue, monkeypatch, django_capture_on_commit_callbacks):
+    from webapp.analyses import tasks
     from webapp.core import leases
     from webapp.runs import ingest
     from webapp.runs.models import Run
+    from webapp.runs.services import runs as runs_services
 
+    sent, ingests = [], []
+    monkeypatch.setattr(tasks.run_analysis, "delay", sent.append)
+    monkeypatch.setattr(runs_services, "send_ingest", ingests.append)
     held = request(ready_run, people.alice, "debrief/offline")
     assert pipeline.claim(held.pk) is not None  # ...by a worker that was then SIGKILLed
-    assert pipeline.claim(held.pk) is None  # its lease would hold for DEBRIEF_TASK_TIME_LIMIT
+    assert pipeline.claim(held.pk) is None  # its lease still holds
+    popped = request(ready_run, people.alice, "debrief/offline")  # its message popped by the dying worker: lost
     Run.objects.filter(pk=ready_run.pk).update(status="processing", claimed_at=timezone.now())
 
-    released = leases.release_orphaned_claims()
+    with django_capture_on_commit_callbacks(execute=True):
+        released = leases.release_orphaned_claims()
 
-    assert released == {"runs": 1, "analyses": 1, "answers": 0}
-    assert pipeline.claim(held.pk) is not None and pipeline.stalled_ids(timedelta(hours=1)) == []
+    assert released == {"runs": 1, "analyses": 2, "answers": 0}
+    assert sorted(sent) == sorted([str(held.pk), str(popped.pk)]) and ingests == [str(ready_run.pk)]
+    assert pipeline.claim(held.pk) is not None and pipeline.claim(popped.pk) is not None
     assert ingest.claim(ready_run.pk) is not None

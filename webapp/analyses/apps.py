@@ -7,4 +7,4 @@ class AnalysesConfig(AppConfig):
     def ready(self) -> None:
         from webapp.core import leases
 
-        leases.register("analyses", "webapp.analyses.pipeline.release_all_claims")
+        leases.register("analyses", "webapp.analyses.tasks.take_back_all")

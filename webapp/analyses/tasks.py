@@ -36,6 +36,18 @@ def run_analysis(self, analysis_id: str) -> None:
     )
 
 
+def take_back_all() -> int:
+    """For `debrief serve` when no worker runs (webapp.core.leases): expire every
+    claim and send every waiting analysis again. A worker killed while the broker
+    handed it a message loses that message (popped, never acknowledged nor kept),
+    and duplicates are harmless. Returns how many were sent."""
+    pipeline.release_all_claims()
+    waiting = pipeline.stalled_ids(timedelta(0))
+    for analysis_id in waiting:
+        run_analysis.delay(str(analysis_id))
+    return len(waiting)
+
+
 @shared_task
 def requeue_stalled_analyses() -> int:
     """Send again the analyses whose message was lost (the broker was down when

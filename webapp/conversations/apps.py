@@ -9,4 +9,4 @@ class ConversationsConfig(AppConfig):
         from webapp.core import leases
 
         budget.register_spending("webapp.conversations.spending.followups_spent")
-        leases.register("answers", "webapp.conversations.answering.release_all_claims")
+        leases.register("answers", "webapp.conversations.tasks.take_back_all")

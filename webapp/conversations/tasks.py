@@ -30,6 +30,16 @@ def answer_question(self, message_id: int) -> None:
     )
 
 
+def take_back_all() -> int:
+    """For `debrief serve` when no worker runs: expire every claim and send every
+    waiting answer again (see webapp.analyses.tasks.take_back_all)."""
+    answering.release_all_claims()
+    waiting = answering.stalled_ids(timedelta(0))
+    for message_id in waiting:
+        answer_question.delay(message_id)
+    return len(waiting)
+
+
 @shared_task
 def requeue_stalled_answers() -> int:
     """Send again the answers whose message was lost or whose worker died. Claims

@@ -158,6 +158,6 @@ def register(kind: str, release_all_path: str) -> None:
 
 
 def release_orphaned_claims() -> dict[str, int]:
-    """Expire every live claim; only safe when no worker is running. Returns the
-    count per kind, for the log."""
+    """Expire every live claim and send every waiting row again; only for when no
+    worker is running. Returns the rows sent per kind, for the log."""
     return {kind: import_string(path)() for kind, path in _releasers.items()}

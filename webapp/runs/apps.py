@@ -7,4 +7,4 @@ class RunsConfig(AppConfig):
     def ready(self) -> None:
         from webapp.core import leases
 
-        leases.register("runs", "webapp.runs.ingest.release_all_claims")
+        leases.register("runs", "webapp.runs.tasks.take_back_all")

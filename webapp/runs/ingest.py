@@ -113,10 +113,10 @@ def release_all_claims() -> int:
     return WORK.release_all()
 
 
-def requeue_stalled_runs() -> int:
+def requeue_stalled_runs(queued_for_seconds: float = STALLED_QUEUE_SECONDS) -> int:
     """Send ingest tasks again for runs queued too long, and for runs whose
     worker died mid-ingest (their claim ran out); returns how many."""
-    stalled = WORK.stalled_ids(timedelta(seconds=STALLED_QUEUE_SECONDS))
+    stalled = WORK.stalled_ids(timedelta(seconds=queued_for_seconds))
     for run in Run.objects.filter(pk__in=stalled).only("pk"):
         enqueue_ingest(run)
     return len(stalled)

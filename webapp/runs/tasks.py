@@ -37,6 +37,13 @@ def import_server_folders() -> None:
     folders.import_new_server_sessions()
 
 
+def take_back_all() -> int:
+    """For `debrief serve` when no worker runs: expire every claim and send every
+    run still to ingest again (see webapp.analyses.tasks.take_back_all)."""
+    ingest.release_all_claims()
+    return ingest.requeue_stalled_runs(queued_for_seconds=0)
+
+
 @shared_task
 def recover_runs() -> None:
     """Periodic: resend runs whose task went missing, delete abandoned uploads."""

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from webapp.runs.charts import Tick  # the axis mark both drawings share
+
 # A timeline this dense is unreadable anyway and the page must stay fast: past
 # the cap, answers and final votes are kept and the rest is counted, not drawn.
 MAX_DRAWN_MARKS = 1500
@@ -105,12 +107,6 @@ class VoteArrow:
     title: str
     anchor: str
     final: bool  # the voter's last vote; earlier ones were replaced
-
-
-@dataclass(frozen=True, slots=True)
-class Tick:
-    x: float
-    text: str
 
 
 @dataclass(frozen=True, slots=True)

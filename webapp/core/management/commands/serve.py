@@ -152,7 +152,7 @@ class Command(BaseCommand):
         released = {kind: count for kind, count in leases.release_orphaned_claims().items() if count}
         if released:
             held = ", ".join(f"{count} {kind}" for kind, count in released.items())
-            self._log(f"work a stopped worker held ({held}) is taken again now, not when its lease runs out.")
+            self._log(f"waiting work ({held}) was sent again, and what a stopped worker held is taken again now, not when its lease runs out.")
 
     def _ensure_broker(self, initial: bool = False) -> None:
         try:
