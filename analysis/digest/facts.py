@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from analysis.digest.traces import FailedToolCall, failed_tool_calls
-from analysis.massgen.model import Agent, Attempt, Session, Turn
+from analysis.massgen.model import Agent, ApiTimingFacts, Attempt, Session, Turn
 
 # Timeline kinds worth a line of their own; answers, votes, errors and timeouts
 # already have theirs.
@@ -176,23 +176,6 @@ class ProviderRetryFacts:
     agent: str | None
     message: str
     source: str
-
-
-@dataclass(frozen=True)
-class BackendTimingFacts:
-    backend: str
-    calls: int | None
-    time_ms: float | None
-    ttft_ms: float | None
-
-
-@dataclass(frozen=True)
-class ApiTimingFacts:
-    total_calls: int | None
-    total_time_ms: float | None
-    avg_time_ms: float | None
-    avg_ttft_ms: float | None
-    by_backend: tuple[BackendTimingFacts, ...]
 
 
 @dataclass(frozen=True)
@@ -398,16 +381,7 @@ def run_facts(session: Session, turn: int | None = None, attempt: int | None = N
 
 
 def _api_timing(attempt: Attempt) -> ApiTimingFacts | None:
-    timing = attempt.api_timing
-    if timing is None:
-        return None
-    return ApiTimingFacts(
-        timing.total_calls,
-        timing.total_time_ms,
-        timing.avg_time_ms,
-        timing.avg_ttft_ms,
-        tuple(BackendTimingFacts(b.backend, b.calls, b.time_ms, b.ttft_ms) for b in timing.by_backend),
-    )
+    return attempt.api_timing  # the reader's record is already frozen facts
 
 
 def _voters_by_label(attempt: Attempt) -> dict[str, list[str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.analyses.support import assert_inert
-from webapp.analyses.markdown import render_markdown
+from webapp.core.markdown import render_markdown
 
 PAYLOADS = [
     "<script>alert(1)</script>",

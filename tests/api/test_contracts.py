@@ -11,7 +11,8 @@ from django.test import Client
 from analysis.registry import ModelUnavailable, UnknownModel
 from tests.api.conftest import bearer
 from tests.factories import RunFactory
-from webapp.analyses.errors import AnalysisRefused, RunNotReady
+from webapp.analyses.errors import AnalysisRefused
+from webapp.runs.errors import RunNotReady
 from webapp.api.errors import error_response, status_and_code
 from webapp.api.filters import BadQuery
 from webapp.api.responses import MONEY_DECIMALS, rounded

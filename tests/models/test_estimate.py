@@ -13,7 +13,8 @@ from analysis.report.prompt import REPORT_FORMAT
 from webapp.llm import services
 from webapp.llm.registry import get_registry
 from webapp.llm.request_tokens import exact_input_tokens
-from webapp.llm.services import RunNotReady, digest_for_run, estimate_for_run, estimate_material, list_models, path_material
+from webapp.runs.errors import RunNotReady
+from webapp.llm.services import digest_for_run, estimate_for_run, estimate_material, list_models, path_material
 from webapp.runs.models import RunStatus
 from tests.models.conftest import LONG_ANSWER
 from tests.samples import SPLIT_VOTE, ingest_sample

@@ -10,7 +10,7 @@ from django.utils.html import escape
 from tests.factories import AnalysisFactory, RunFactory
 from tests.pages.conftest import make_coordinated_run
 from tests.pages.triage_runs import RESTART_REASON, make_restarted_run
-from webapp.analyses.templatetags.rendered_text import line_cut
+from webapp.core.templatetags.rendered_text import line_cut
 from webapp.runs.presenters.attempt_choice import choose_attempt
 
 pytestmark = pytest.mark.django_db

@@ -1,20 +1,15 @@
 """Why an analysis is refused before it starts. `code` is what the API returns in
-`error`; the message gives the numbers a person needs to decide what to do."""
+`error`; the message gives the numbers a person needs to decide what to do.
+A run that is not ready is `webapp.runs.errors.RunNotReady`, the one class for
+estimates and analyses alike."""
 
 from __future__ import annotations
 
-
-class AnalysisRefused(Exception):
-    code = "refused"
-
-    def __init__(self, message: str, code: str | None = None, numbers: dict[str, float] | None = None):
-        super().__init__(message)
-        self.code = code or self.code
-        self.numbers = numbers or {}  # the figures behind a refusal, for programs (the API adds them)
+from webapp.core.refusals import Refused
 
 
-class RunNotReady(AnalysisRefused):
-    code = "run_not_ready"
+class AnalysisRefused(Refused):
+    pass
 
 
 class Cancelled(Exception):

@@ -27,7 +27,7 @@ from analysis.offline.checks import analyze as analyze_offline
 from analysis.registry import OFFLINE_MODEL_NAME, RegistryError
 from analysis.registry.providers import api_key_for
 from webapp.analyses.errors import Cancelled
-from webapp.analyses.markdown import render_markdown
+from webapp.core.markdown import render_markdown
 from webapp.analyses.models import MONEY_QUANTUM, Analysis, Stage, Status
 from webapp.core.leases import LeasedWork, gave_up_after_crashes
 from webapp.core.task_options import call_timeout, retry_detail, retry_entry

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from analysis.registry import ModelUnavailable, RegistryError, UnknownModel
 from webapp.analyses.budget import check_budget, format_usd
-from webapp.analyses.errors import AnalysisRefused, RunNotReady
+from webapp.analyses.errors import AnalysisRefused
 from webapp.analyses.models import Analysis, ShareLink, Status
 from webapp.analyses.requests import AnalysisRequest
 from webapp.analyses.tasks import run_analysis
@@ -24,6 +24,7 @@ from webapp.api.models import ApiToken
 from webapp.llm.compression_preview import can_run, expected_total_usd
 from webapp.llm.registry import get_registry
 from webapp.llm.services import DEFAULT_COMPRESSION, estimate_for_run
+from webapp.runs.errors import RunNotReady
 from webapp.runs.models import Attempt, Run, RunStatus
 from webapp.teams.access import membership_for, require_write
 
@@ -57,7 +58,7 @@ def do_analyse(
     AnalysisRefused (with a `code`) when it cannot run."""
     user, token = _actor(run, actor)
     if run.status != RunStatus.READY:
-        raise RunNotReady(f"The run is {run.status}; it can be analysed once it is ready.")
+        raise RunNotReady.needed_for(run, "it can be analysed once it is ready")
     if attempt is None:
         attempt = request.attempt_of(run)
     elif attempt.run_id != run.pk:

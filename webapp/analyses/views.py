@@ -23,10 +23,10 @@ from webapp.analyses import services
 from webapp.analyses.access import analysis_for_member
 from webapp.analyses.budget import budget_state
 from webapp.analyses.compare import match_findings
-from webapp.analyses.errors import AnalysisRefused
 from webapp.analyses.models import Analysis, ShareLink, Stage
 from webapp.analyses.requests import AnalysisRequest
 from webapp.analyses.serializers import analysis_json
+from webapp.core.refusals import Refused
 from webapp.llm.registry import get_registry
 from webapp.runs.models import Run
 from webapp.teams.access import get_for_member, membership_for, require_membership
@@ -47,7 +47,7 @@ def run_analyses(request, run_id):
         return render(request, "analyses/run_list.html", {"run": run})
     try:
         analysis = services.do_analyse(run, request.user, AnalysisRequest.from_form(request.POST))
-    except AnalysisRefused as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
         return _go(request, run.get_absolute_url())
     return _go(request, analysis.get_absolute_url())
@@ -144,7 +144,7 @@ def rerun(request, pk):
     try:
         # The same compression as the analysis re-run; the model as chosen.
         again = services.do_analyse(analysis.run, request.user, AnalysisRequest.from_form(request.POST, analysis.compression))
-    except AnalysisRefused as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
         return redirect(analysis.get_absolute_url())
     return redirect(again.get_absolute_url())

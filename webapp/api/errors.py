@@ -3,8 +3,8 @@ behind a refusal), and the one table from the errors the layers below raise to
 an HTTP status and that code. `api_view` answers any error in the table, so an
 endpoint raises and never builds an error answer for a service's exception.
 
-Errors of apps above this one (an analysis refused, a run not ready) carry their
-own `code` attribute; `STATUS_BY_CODE` gives its status, else 400."""
+Refusals of the apps above this one (an analysis refused, a run not ready) are
+`webapp.core.refusals.Refused`, which carry their own `code` and `status`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.http.multipartparser import MultiPartParserError
 from analysis.registry import ModelUnavailable, UnknownModel
 from webapp.api.filters import BadQuery
 from webapp.api.responses import rounded
+from webapp.core.refusals import Refused
 from webapp.runs.services import UploadRejected
 from webapp.runs.uploads import UploadTooLarge
 
@@ -33,8 +34,6 @@ ERROR_TABLE: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], 
     (ModelUnavailable, 400, "model_unavailable", None),
     (_UNREADABLE, 400, "bad_request", "The request could not be read ({error})."),
 )
-# Codes carried by an exception's `code` attribute whose status is not 400.
-STATUS_BY_CODE = {"run_not_ready": 409, "not_found": 404, "too_large": 413, "forbidden": 403}
 
 
 def api_error(status: int, code: str, detail: str, headers: dict | None = None, extra: dict | None = None) -> JsonResponse:
@@ -50,11 +49,8 @@ def status_and_code(error: BaseException) -> tuple[int, str] | None:
     for kinds, status, code, _ in ERROR_TABLE:
         if isinstance(error, kinds):
             return status, code
-    # Only a class that declares a code (AnalysisRefused and kin), not any
-    # exception that happens to have a `code` attribute (an HTTP client error).
-    code = getattr(error, "code", None)
-    if isinstance(getattr(type(error), "code", None), str) and isinstance(code, str) and code:
-        return STATUS_BY_CODE.get(code, 400), code
+    if isinstance(error, Refused):
+        return error.status, error.code
     return None
 
 

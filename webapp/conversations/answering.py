@@ -19,7 +19,7 @@ from analysis.llm.calls import CallRecord, assistant_message
 from analysis.llm.errors import PermanentLLMError
 from analysis.registry import OFFLINE_MODEL_NAME, RegistryError
 from analysis.registry.providers import api_key_for
-from webapp.analyses.markdown import render_markdown
+from webapp.core.markdown import render_markdown
 from webapp.analyses.models import MONEY_QUANTUM
 from webapp.conversations.models import Message, MessageStatus, Role
 from webapp.conversations.offline import offline_answer
@@ -28,7 +28,8 @@ from webapp.core.task_options import call_timeout, retry_detail, retry_entry
 from webapp.llm.compaction_memory import DatabaseCompactionSupport
 from webapp.llm.compression_config import summariser_model
 from webapp.llm.registry import get_registry
-from webapp.llm.services import RunNotReady, digest_for_run
+from webapp.llm.services import digest_for_run
+from webapp.runs.errors import RunNotReady
 
 CANNOT_ANSWER_ERRORS = (PermanentLLMError, DoesNotFit, RegistryError, RunNotReady)
 

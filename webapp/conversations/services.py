@@ -17,14 +17,17 @@ from webapp.analyses.errors import AnalysisRefused
 from webapp.analyses.models import MONEY_QUANTUM, Analysis, Status
 from webapp.conversations.models import PENDING, Conversation, Message, MessageStatus, Role
 from webapp.conversations.tasks import answer_question
+from webapp.core.refusals import Refused
 from webapp.llm.registry import get_registry
 from webapp.teams.access import require_write
 
 MAX_QUESTION_CHARS = 4_000
 
 
-class QuestionRefused(Exception):
+class QuestionRefused(Refused):
     """Why a question cannot be asked now, worded for the person asking."""
+
+    code = "question_refused"
 
 
 def do_ask(analysis: Analysis, user: AbstractBaseUser, question: str) -> Message:

@@ -9,7 +9,7 @@ from webapp.api.decorators import api_view
 from webapp.api.errors import api_error, not_found
 from webapp.api.filters import query_bool
 from webapp.api.responses import api_json
-from webapp.llm.services import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, RunNotReady, estimate_for_run, list_models
+from webapp.llm.services import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, estimate_for_run, list_models
 from webapp.runs.models import Run
 from webapp.runs.presenters import choose_attempt
 
@@ -44,8 +44,5 @@ def run_estimate(request, run_id):
     if compression not in COMPRESSION_CHOICES:
         return api_error(400, "bad_request", f"compression must be one of {', '.join(COMPRESSION_CHOICES)}.")
     attempt, _ = choose_attempt(run, {key: str(body[key]) for key in ("turn", "attempt") if key in body})
-    try:
-        # An unknown or unavailable model is answered by api_view (webapp.api.errors).
-        return api_json(estimate_for_run(run, model.strip(), attempt, compression))
-    except RunNotReady as error:
-        return api_error(409, "run_not_ready", str(error))
+    # An unknown or unavailable model and a run not ready are answered by api_view (webapp.api.errors).
+    return api_json(estimate_for_run(run, model.strip(), attempt, compression))

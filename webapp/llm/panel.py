@@ -14,8 +14,9 @@ from analysis.registry import ModelUnavailable, RegistryError, UnknownModel
 from webapp.llm.compression_preview import can_run, expected_total_usd, is_compressed
 from webapp.llm.model_order import split_usable
 from webapp.llm.registry import get_registry
-from webapp.llm.services import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, RunNotReady, estimate_for_run
+from webapp.llm.services import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, estimate_for_run
 from webapp.runs.charts import compact_number
+from webapp.runs.errors import RunNotReady
 from webapp.runs.models import Attempt, Run
 
 CHEAPEST_MARK = "cheapest that fits"

@@ -28,13 +28,13 @@ from webapp.llm.compression_preview import COMPRESSION_CHOICES, DEFAULT_COMPRESS
 from webapp.llm.estimate_cache import cached
 from webapp.llm.registry import get_registry
 from webapp.llm.request_tokens import exact_input_tokens
+from webapp.runs.errors import RunNotReady
 from webapp.runs.models import Attempt, Run, RunStatus
 
 __all__ = [
     "COMPRESSION_CHOICES",
     "DEFAULT_COMPRESSION",
     "RunMaterial",
-    "RunNotReady",
     "digest_for_run",
     "estimate_for_run",
     "estimate_material",
@@ -43,13 +43,6 @@ __all__ = [
     "path_material",
     "run_material",
 ]
-
-
-class RunNotReady(Exception):
-    """The run has not been ingested (or ingest failed): there is nothing to estimate."""
-
-    def __init__(self, run: Run):
-        super().__init__(f"The run is {run.get_status_display().lower()}; estimates need a ready run.")
 
 
 @dataclass(frozen=True)
@@ -93,14 +86,14 @@ def digest_for_run(run: Run, attempt: Attempt | None = None) -> Digest:
     attempt) sends; the analysis task must use this very function so that the
     estimate counts what is sent."""
     if run.status != RunStatus.READY or run.files_root is None:
-        raise RunNotReady(run)
+        raise RunNotReady.needed_for(run, "estimates need a ready run")
     turn, number = (None, None) if attempt is None else (attempt.turn, attempt.attempt)
     return build_digest(read_session(run.files_root), turn, number, findings=digest_findings)
 
 
 def run_material(run: Run, attempt: Attempt | None = None) -> RunMaterial:
     if run.status != RunStatus.READY:
-        raise RunNotReady(run)
+        raise RunNotReady.needed_for(run, "estimates need a ready run")
     which = "default" if attempt is None else f"{attempt.turn}.{attempt.attempt}"
     return RunMaterial(f"run:{run.pk}:{which}", lambda: digest_for_run(run, attempt).input)
 

@@ -15,7 +15,6 @@ from webapp.runs.models import Run, RunStatus
 from webapp.runs.uploads import upload_limits
 from webapp.teams.access import get_for_member, membership_for, require_write
 
-ANALYSE_PANEL = "llm/analyse_panel.html"
 # Sent (HX-Trigger) when a polled run finishes ingest; templates/runs/list.html listens.
 RUN_FINISHED_EVENT = "run-finished"
 
@@ -47,7 +46,6 @@ def run_detail(request, pk):
         "run": run,
         "page": presenters.run_page(run, request.GET) if run.status == RunStatus.READY else None,
         "can_write": membership_for(request.user, run.team).can_write,
-        "analyse_panel": ANALYSE_PANEL,
     })
 
 

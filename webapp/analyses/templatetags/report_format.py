@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django import template
 from django.utils.safestring import mark_safe
 
-from webapp.analyses.markdown import render_markdown
+from webapp.core.markdown import render_markdown
 
 register = template.Library()
 

@@ -25,14 +25,14 @@ from webapp.llm.services import (
     COMPRESSION_CHOICES,
     DEFAULT_COMPRESSION,
     RunMaterial,
-    RunNotReady,
     estimate_material,
     path_material,
     run_material,
 )
 from webapp.analyses import cli
-from webapp.analyses.errors import AnalysisRefused
+from webapp.core.refusals import Refused
 from webapp.analyses.serializers import analysis_json
+from webapp.runs.errors import RunNotReady
 from webapp.runs.models import Run
 from webapp.runs.services import UploadRejected
 
@@ -76,7 +76,7 @@ class Command(BaseCommand):
             if not wait:
                 return
             analysis = cli.wait(analysis, timeout, self.stderr.write)
-        except (cli.CLIError, AnalysisRefused, UploadRejected) as error:
+        except (cli.CLIError, Refused, UploadRejected) as error:
             raise CommandError(str(error)) from error
         if as_json:
             self.stdout.write(_json(analysis_json(analysis, analysis.get_absolute_url())))

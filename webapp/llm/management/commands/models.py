@@ -10,7 +10,8 @@ from analysis.registry import RegistryError
 from analysis.registry.cli import render_models_table
 from webapp.llm.choice import NoSuchTarget, render_choices, run_choices, target_material
 from webapp.llm.registry import get_registry
-from webapp.llm.services import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, RunNotReady, list_models
+from webapp.llm.services import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, list_models
+from webapp.runs.errors import RunNotReady
 
 
 class Command(BaseCommand):

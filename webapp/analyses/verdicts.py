@@ -1,17 +1,11 @@
-"""The latest verdict of each run in a list, for the runs list and the dashboard.
-The runs app renders those pages but may not import analyses, so its templates
-load this library (the templates-reach-up wart of docs/architecture.md)."""
+"""The latest verdict of each run in a list, for the runs list's verdict column
+(registered as the row facts `run_list.verdicts`, webapp/core/slots.py)."""
 
 from __future__ import annotations
 
-from django import template
-
 from webapp.analyses.models import Analysis, Status
 
-register = template.Library()
 
-
-@register.simple_tag
 def latest_verdicts(runs) -> dict:
     """Run id -> its newest finished-and-done analysis, in one query."""
     ids = [run.pk for run in runs]
@@ -21,8 +15,3 @@ def latest_verdicts(runs) -> dict:
     for analysis in rows:
         latest.setdefault(analysis.run_id, analysis)
     return latest
-
-
-@register.filter
-def for_run(verdicts: dict, run_id):
-    return (verdicts or {}).get(run_id)

@@ -1,17 +1,16 @@
 """Text from a run's logs or a model, rendered for a page.
 
-`markdown` goes through `webapp.analyses.markdown.render_markdown` (markdown-it
-with raw HTML off, then nh3's allowlist), the one renderer of the project; the
-run pages load this library from their templates, as they include the analyses
-templates (docs/architecture.md, "Templates reach up"). `line_cut` ends a
-shortened preview at a line or word boundary instead of mid-word."""
+`markdown` goes through `webapp.core.markdown.render_markdown` (markdown-it
+with raw HTML off, then nh3's allowlist), the one renderer of the project, so
+the run pages, reports and answers all load it from the floor. `line_cut` ends
+a shortened preview at a line or word boundary instead of mid-word."""
 
 from __future__ import annotations
 
 from django import template
 from django.utils.safestring import mark_safe
 
-from webapp.analyses.markdown import render_markdown
+from webapp.core.markdown import render_markdown
 
 register = template.Library()
 

@@ -1,8 +1,6 @@
 """The API docs page (templates/api/docs.html): descriptions with their
 `backticked` names as code, and example request and response bodies built from
-the OpenAPI schema, so the page and the schema cannot disagree. Lives here
-because templates/api may load libraries of higher apps (templates reach up)
-and analyses may import api."""
+the OpenAPI schema, so the page and the schema cannot disagree."""
 
 from __future__ import annotations
 
