@@ -168,9 +168,13 @@ def test_every_page_fits_a_390px_phone(phone, live_server, people, triage, name,
     phone.goto(live_server.url + path.format(run=run.pk, analysis=analysis.pk))
     shoot(phone, f"{name}-390")
     assert page_width(phone) <= PHONE["width"], name
-    # The nav takes the whole width (it scrolls sideways rather than wrapping under the brand).
-    nav = phone.locator("nav.mainnav").bounding_box()
-    assert nav["width"] >= PHONE["width"] - 40
+    # The nav takes the whole width under the brand, and every item shows without scrolling it sideways.
+    nav = phone.locator("nav.mainnav")
+    assert nav.bounding_box()["width"] >= PHONE["width"] - 40
+    assert nav.evaluate("el => el.scrollWidth <= el.clientWidth")
+    for link in nav.locator("a").all():
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], link.inner_text()
 
 
 @pytest.mark.parametrize("name, path", [
