@@ -24,6 +24,8 @@ def test_progress_polls_while_queued_and_stops_with_the_report(client, people, r
     done = client.get(f"/analyses/{analysis.pk}/progress/", HTTP_HX_REQUEST="true")
     assert done.status_code == 286
     assert 'class="verdict badge' in done.content.decode() and "Download .md" in done.content.decode()
+    # The header's status line is swapped too, so it does not keep saying "Queued" above the report.
+    assert 'id="analysis-summary" hx-swap-oob="true"><span class="badge pass">' in done.content.decode()
 
 
 def test_findings_filter_by_severity(client, people, ready_run, no_enqueue):
