@@ -10,6 +10,7 @@ from django.utils.html import escape
 from tests.factories import AnalysisFactory, RunFactory
 from tests.pages.conftest import make_coordinated_run
 from tests.pages.triage_runs import RESTART_REASON, make_restarted_run
+from tests.samples import SAMPLE_RUNS, ingest_sample
 from webapp.core.templatetags.rendered_text import line_cut
 from webapp.runs.presenters.attempt_choice import choose_attempt
 
@@ -155,3 +156,11 @@ def test_the_raw_file_is_scrubbed_plain_text_and_downloadable(alice, people):
 def test_an_unfinished_run_reloads_itself_without_javascript(alice, people):
     run = RunFactory(team=people.team_a, status="processing")
     assert '<noscript><meta http-equiv="refresh"' in alice.get(f"/runs/{run.pk}/").content.decode()
+
+
+def test_when_the_strip_shows_fewer_reasons_than_winning_votes_it_says_so_and_points_to_votes(alice, people):
+    run = ingest_sample(people.team_a, SAMPLE_RUNS / "massgen-0.1.1" / "gemini-7agents-restarts" / "log_20251026_001748")
+    body = alice.get(f"/runs/{run.pk}/").content.decode()
+    strip = body[body.index('id="summary"'):body.index('class="stats"')]
+    assert "won 7–0" in strip
+    assert 'the reasons of 6 of its 7 votes; all are under <a href="#votes">Votes</a>' in strip
