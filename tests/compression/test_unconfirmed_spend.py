@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from analysis.engine import followup
 from analysis.llm import runners
-from tests.analyses.support import WorkerKilled, dies_during_first_call, work
+from tests.analyses.support import WorkerKilled, assert_inert, dies_during_first_call, work
 from tests.compression.conftest import CHAT_MODEL, NATIVE_MODEL
 from tests.compression.support import answer_now
 from tests.fakeopenai import Reply
@@ -219,3 +219,17 @@ def test_a_failed_answer_keeps_its_unconfirmed_calls(report, people, small_model
     assert answer.status == "failed" and "gave up" in answer.error
     assert len(answer.unconfirmed_calls) == answer_tasks.MAX_TRANSIENT_RETRIES + 1
     assert budget_state(people.team_a).unconfirmed == answer.unconfirmed_usd > 0
+
+
+def test_the_thread_and_the_budget_page_show_an_answers_unconfirmed_spend(client, report, people, small_models):
+    small_models.script("responses", CUT_OFF_RESPONSE)
+    answer = answered(report, people.alice)
+    client.force_login(people.alice)
+
+    thread = client.get(f"/analyses/{report.pk}/questions/thread/").content.decode()
+    budget = client.get("/team/budget/").content.decode()
+
+    assert_inert(thread)
+    assert "probably billed, usage never read" in thread and "followup, answered 200 with a reply" in thread
+    assert 'id="budget-unconfirmed"' in budget and "follow-up answers" in budget
+    assert budget_state(people.team_a).unconfirmed == answer.unconfirmed_usd
