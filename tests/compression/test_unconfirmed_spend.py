@@ -16,9 +16,10 @@ from django.utils import timezone
 from analysis.engine import followup
 from analysis.llm import runners
 from tests.analyses.support import WorkerKilled, assert_inert, dies_during_first_call, work
-from tests.compression.conftest import CHAT_MODEL, NATIVE_MODEL
-from tests.compression.support import answer_now
+from tests.compression.conftest import CHAT_MODEL, NATIVE_MODEL, NATIVE_MODEL_ID
+from tests.compression.support import LONG_ANSWER_TOKENS, answer_now
 from tests.fakeopenai import Reply
+from tests.fakeopenai.tokens import filler_text
 from webapp.analyses import services as analyses
 from webapp.analyses import tasks as analysis_tasks
 from webapp.analyses.budget import OverBudget, budget_state, do_set_budget
@@ -233,3 +234,16 @@ def test_the_thread_and_the_budget_page_show_an_answers_unconfirmed_spend(client
     assert "probably billed, usage never read" in thread and "followup, answered 200 with a reply" in thread
     assert 'id="budget-unconfirmed"' in budget and "follow-up answers" in budget
     assert budget_state(people.team_a).unconfirmed == answer.unconfirmed_usd
+
+
+def test_an_unreadable_compaction_of_a_long_conversation_is_counted_on_the_answer(report, people, small_models):
+    small_models.script("responses", Reply(text=filler_text(NATIVE_MODEL_ID, LONG_ANSWER_TOKENS)))
+    answered(report, people.alice)  # a history long enough to be compacted before the next question
+    small_models.script("compact", CUT_OFF_COMPACTION)
+
+    second = answered(report, people.alice)
+
+    assert second.status == "done" and second.shrunk == "summarize"  # the fallback, measured
+    assert "compaction failed for now: answered 200" in second.fallback_reason
+    assert_counted_at_estimate(second, "compact", UNREADABLE)
+    assert budget_state(people.team_a).unconfirmed == second.unconfirmed_usd
