@@ -13,7 +13,8 @@ from analysis.llm.calls import CallRecord, assistant_message, total_cost, total_
 from analysis.compression.chunking import render, split_into_pieces, take_chunk
 from analysis.llm.errors import CompactionUnsupported, ContextLengthExceeded, TransientLLMError
 from analysis.report.prompt import COMPACTION_INTRO, REPORT_FORMAT, SUMMARIES_INTRO, analysis_prompt, raw_material
-from analysis.llm.runners import CallRunner, LiveRunner, OnCall, PlanRunner
+from analysis.llm.ledger import SpendLedger
+from analysis.llm.runners import CallRunner, LiveRunner, PlanRunner
 from analysis.compression.summarise import REFERENCES_TO_KEEP, summarise
 from analysis.llm.tokens import RequestTokenCounter, count_input_tokens
 from analysis.llm.modelinfo import ModelInfo
@@ -139,16 +140,18 @@ def compress(
     api_key: str | None,
     timeout: float,
     on_stage: OnStage | None = None,
-    on_call: OnCall | None = None,
+    ledger: SpendLedger | None = None,
+    phase: str = "",
     force: bool = False,
 ) -> CompressionResult:
     """The material for the final call: the raw material when it fits, else compressed.
+    Every call it makes goes through `ledger` under `phase` (analysis.llm.ledger).
     `force` compresses even when our count says it fits (the provider disagreed)."""
     settings = settings or CompressionSettings()
     keys = {model.name: api_key}
     if settings.summariser is not None:
         keys[settings.summariser.name] = settings.summariser_api_key or api_key
-    runner = LiveRunner(keys, timeout, on_call)
+    runner = LiveRunner(keys, timeout, ledger, phase)
     return _Compressor(model, analysis_input, settings, runner, on_stage).run(force)
 
 

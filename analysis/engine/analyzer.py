@@ -21,7 +21,8 @@ from analysis.compression import ANALYSIS_OUTPUT_TOKENS_ESTIMATE, CompressionRec
 from analysis.llm.budget import output_reserve
 from analysis.llm.calls import CallRecord, Prompt, assistant_message, total_cost, total_usage, user_message
 from analysis.llm.client import call_model
-from analysis.llm.errors import ContextLengthExceeded, LLMError, UnreadableReply
+from analysis.llm.errors import ContextLengthExceeded
+from analysis.llm.ledger import MemoryLedger, SpendLedger, metered
 from analysis.llm.tokens import count_input_tokens
 from analysis.report.prompt import INSTRUCTIONS, REPORT_FORMAT, REPORT_SCHEMA, analysis_prompt, raw_material
 from analysis.llm.runners import OnCall
@@ -159,7 +160,7 @@ def build_prompt(analysis_input: AnalysisInput, compressed: CompressionResult | 
     return analysis_prompt(analysis_input, material)
 
 
-class Checkpoint(Protocol):
+class Checkpoint(SpendLedger, Protocol):
     """Where one analysis keeps what it has done, so that a delivery of its task
     after a crash resumes instead of paying again: the web layer backs it with the
     analysis row (webapp/analyses/pipeline.py), everything else with memory.
@@ -167,22 +168,16 @@ class Checkpoint(Protocol):
     `enter` hears each step as it starts (COMPRESSING, CALLING_MODEL, VALIDATING)
     and may raise to stop the analysis there (a cancel); `note` hears progress
     inside a step. `save_prompt` keeps the compression of a phase (a JSON-able
-    dict); `record_call` keeps every call as it returns, with the reply text of the
-    analysis calls, which `recorded_reply` hands back instead of calling again.
+    dict); `recorded_reply` hands back the reply text of an analysis call already
+    made instead of calling again.
 
-    Spending is kept as billed: `call_started` hears a call's estimate before it is
-    sent (a worker that dies while it is in flight leaves it there, to be counted
-    at that estimate); `record_call` replaces it with the real usage; and
-    `call_unconfirmed` hears one the provider answered 2xx but whose body could not
-    be read, which it has probably billed."""
+    It is the analysis's spend ledger too (analysis.llm.ledger), for the analysis
+    calls and every compression call: `call_started` hears a call's estimate before
+    it is sent, `record_call` its real usage as it returns (with the reply text of
+    the analysis calls), `call_refused` a provider error, and `call_unconfirmed` a
+    call probably billed whose usage was never read."""
 
     def enter(self, step: str, detail: str = "") -> None: ...
-
-    def call_started(self, estimate: CallRecord, phase: str) -> None: ...
-
-    def call_refused(self, phase: str) -> None: ...
-
-    def call_unconfirmed(self, estimate: CallRecord, phase: str, reason: str) -> None: ...
 
     def note(self, detail: str) -> None: ...
 
@@ -192,28 +187,17 @@ class Checkpoint(Protocol):
 
     def recorded_reply(self, phase: str, purpose: str) -> str | None: ...
 
-    def record_call(self, call: CallRecord, phase: str, text: str | None = None) -> None: ...
 
-
-class MemoryCheckpoint:
+class MemoryCheckpoint(MemoryLedger):
     """A checkpoint that lives as long as the process: the CLI, benchmarks, tests."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._prompt: dict[str, Any] | None = None
         self._replies: dict[tuple[str, str], str] = {}
-        self.unconfirmed: list[CallRecord] = []  # answered 2xx, unreadable: counted at their estimate
 
     def enter(self, step: str, detail: str = "") -> None:
         pass
-
-    def call_started(self, estimate: CallRecord, phase: str) -> None:
-        pass
-
-    def call_refused(self, phase: str) -> None:
-        pass
-
-    def call_unconfirmed(self, estimate: CallRecord, phase: str, reason: str) -> None:
-        self.unconfirmed.append(estimate)
 
     def note(self, detail: str) -> None:
         pass
@@ -228,6 +212,7 @@ class MemoryCheckpoint:
         return self._replies.get((phase, purpose))
 
     def record_call(self, call: CallRecord, phase: str, text: str | None = None) -> None:
+        super().record_call(call, phase, text)
         if text is not None:
             self._replies[(phase, call.purpose)] = text
 
@@ -325,7 +310,7 @@ class _Engine:
 
         compressed = compress(
             self.model, self.input, self.settings, api_key=self.api_key, timeout=self.timeout,
-            on_stage=on_stage, on_call=lambda call: self._record(call, phase), force=forced,
+            on_stage=on_stage, ledger=self, phase=phase, force=forced,
         )
         # Only what calls produced needs keeping; raw material is the digest's own.
         kept = compressed.to_dict() if compressed.record.applied != "none" else None
@@ -356,24 +341,16 @@ class _Engine:
             return recorded
         self.checkpoint.enter(CALLING_MODEL, f"waiting for {self.model.name}")
         estimate = self._estimate(purpose, prompt.instructions, items)
-        self.checkpoint.call_started(estimate, phase)
-        try:
-            reply = call_model(
-                self.model,
-                instructions=prompt.instructions,
-                input_items=items,
-                json_schema=REPORT_FORMAT,
-                api_key=self.api_key,
-                timeout=self.timeout,
-                max_output_tokens=output_reserve(self.model),
-            )
-        except UnreadableReply as error:
-            self.checkpoint.call_unconfirmed(estimate, phase, str(error))
-            raise
-        except LLMError:
-            self.checkpoint.call_refused(phase)
-            raise
-        self._record(CallRecord(purpose, self.model.name, reply.usage, reply.cost_usd, reply.response_id), phase, reply.text)
+        reply = metered(self, estimate, phase, lambda: call_model(
+            self.model,
+            instructions=prompt.instructions,
+            input_items=items,
+            json_schema=REPORT_FORMAT,
+            api_key=self.api_key,
+            timeout=self.timeout,
+            max_output_tokens=output_reserve(self.model),
+        ))
+        self.record_call(CallRecord(purpose, self.model.name, reply.usage, reply.cost_usd, reply.response_id), phase, reply.text)
         return reply.text
 
     def _estimate(self, purpose: str, instructions: str, items: list[dict[str, Any]]) -> CallRecord:
@@ -385,7 +362,19 @@ class _Engine:
         )
         return CallRecord(purpose, self.model.name, usage, cost_usd(self.model, usage))
 
-    def _record(self, call: CallRecord, phase: str, text: str | None = None) -> None:
+    # The engine is the spend ledger of every call it and compression make: the
+    # checkpoint keeps it, this delivery's list and `on_call` hear the confirmed ones.
+
+    def call_started(self, estimate: CallRecord, phase: str) -> None:
+        self.checkpoint.call_started(estimate, phase)
+
+    def call_refused(self, phase: str) -> None:
+        self.checkpoint.call_refused(phase)
+
+    def call_unconfirmed(self, estimate: CallRecord, phase: str, reason: str) -> None:
+        self.checkpoint.call_unconfirmed(estimate, phase, reason)
+
+    def record_call(self, call: CallRecord, phase: str, text: str | None = None) -> None:
         self.calls.append(call)
         self.checkpoint.record_call(call, phase, text)
         if self.on_call:

@@ -19,7 +19,8 @@ from analysis.llm.budget import DoesNotFit, input_budget, output_reserve
 from analysis.llm.calls import CallRecord, assistant_message, total_cost, total_usage, user_message
 from analysis.llm.client import call_model
 from analysis.llm.errors import CompactionUnsupported, ContextLengthExceeded, TransientLLMError
-from analysis.llm.runners import LiveRunner, OnCall
+from analysis.llm.ledger import MemoryLedger, SpendLedger, metered
+from analysis.llm.runners import LiveRunner, foreseen
 from analysis.compression.summarise import REFERENCES_TO_KEEP, summarise
 from analysis.llm.tokens import count_input_tokens, item_text
 from analysis.llm.usage import Usage
@@ -43,6 +44,7 @@ HISTORY_COMPACTION_INSTRUCTIONS = (
 )
 DIGEST_HEADING = "# Key facts of the run (the digest: exact figures computed from the logs)"
 SUMMARY_HEADING = "Summary of the conversation so far:"
+ANSWER_PHASE = "followup"  # the ledger's phase of every call of a turn
 ROLE_TITLES = {"user": "Question", "assistant": "Debrief's answer"}
 
 
@@ -69,30 +71,35 @@ def ask(
     memory: CompactionSupportMemory | None = None,
     summariser: ModelInfo | None = None,
     summariser_api_key: str | None = None,
-    on_call: OnCall | None = None,
+    ledger: SpendLedger | None = None,
 ) -> FollowupAnswer:
+    """The answer to `question`. Every call of the turn (compaction, summaries, the
+    answer) goes through `ledger` (analysis.llm.ledger), which keeps what it cost."""
     keys = {model.name: api_key}
     if summariser is not None:
         keys[summariser.name] = summariser_api_key or api_key
-    runner = LiveRunner(keys, timeout, on_call)
+    ledger = ledger if ledger is not None else MemoryLedger()
+    runner = LiveRunner(keys, timeout, ledger, ANSWER_PHASE)
     turn = _Turn(model, digest, question, runner, memory or PROCESS_COMPACTION_MEMORY)
     history = list(history)
     shrunk: Applied = "none"
     reason = None
     if turn.tokens(history) > threshold_fraction * turn.budget:
         history, shrunk, reason = turn.shrink(history, summariser or model)
-    reply = call_model(
+    request = turn.request(history)
+    # Its output guessed as the answer's reservation guesses it: the whole reserve.
+    estimate = foreseen("followup", model, turn.tokens(history), output_reserve(model))
+    reply = metered(ledger, estimate, ANSWER_PHASE, lambda: call_model(
         model,
         instructions=FOLLOWUP_INSTRUCTIONS,
-        input_items=turn.request(history),
+        input_items=request,
         json_schema=None,
         api_key=api_key,
         timeout=timeout,
         max_output_tokens=output_reserve(model),
-    )
+    ))
     answer = CallRecord("followup", model.name, reply.usage, reply.cost_usd, reply.response_id)
-    if on_call:
-        on_call(answer)
+    ledger.record_call(answer, ANSWER_PHASE)
     calls = [*runner.calls, answer]
     return FollowupAnswer(
         text=reply.text,

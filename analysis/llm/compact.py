@@ -17,7 +17,7 @@ from analysis.llm.errors import (
     CompactionUnsupported,
     ContextLengthExceeded,
     PermanentLLMError,
-    TransientLLMError,
+    UnreadableReply,
     classify,
 )
 from analysis.llm.usage import Usage, cost_usd
@@ -68,7 +68,11 @@ def compact(
         body = json.loads(raw.http_response.content)
         output_items = list(body["output"])
     except (ValueError, KeyError, TypeError) as error:
-        raise TransientLLMError(f"unreadable compaction response from {model.name}: {error}") from error
+        # A 2xx the provider probably billed: counted at its estimate (analysis.llm.ledger).
+        raise UnreadableReply(
+            f"answered {raw.http_response.status_code} with a compaction that could not be read ({error})",
+            status_code=raw.http_response.status_code,
+        ) from error
     usage = Usage.from_api(body.get("usage"))
     return CompactReply(output_items, usage, cost_usd(model, usage), body.get("id"))
 

@@ -74,6 +74,14 @@ def classify(error: BaseException) -> LLMError:
         status = int(unreadable.group("status"))
         why = message[: unreadable.start()].rsplit(" - ", 1)[-1].strip() or "no body"
         return UnreadableReply(f"answered {status} with a reply that could not be read ({why})", status_code=status)
+    status = _status_code(error)
+    if status is not None and 200 <= status < 300:
+        # litellm's Responses API path reports a 2xx body it could not parse as an
+        # APIError carrying that status and the body ("OpenAIException - <body>"),
+        # which is not quoted: it is the provider's, unscrubbed.
+        body = message.split(" - ", 1)[-1].strip() if " - " in message else ""
+        why = "a body that is not the reply's JSON" if body else "no body"
+        return UnreadableReply(f"answered {status} with a reply that could not be read ({why})", status_code=status)
     if isinstance(error, (openai.APITimeoutError, TimeoutError)):
         return UnreadableReply(f"no reply within the time-out ({message})", status_code=getattr(error, "status_code", None))
     if isinstance(error, (openai.APIConnectionError, ConnectionError)):
@@ -114,6 +122,13 @@ def retry_after_seconds(headers: Mapping[str, str] | None, now: float | None = N
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _status_code(error: BaseException) -> int | None:
+    try:
+        return int(getattr(error, "status_code", None))
+    except (TypeError, ValueError):
+        return None
 
 
 def _headers(error: BaseException) -> Mapping[str, str] | None:

@@ -38,3 +38,23 @@ def assert_inert(html: str) -> None:
             assert not name.startswith("on") and name != "style", (tag, name, value)
             if name == "href" and value and not value.startswith(("/", "?", "#")):
                 assert urlsplit(value.strip()).scheme in ("http", "https", "mailto"), value
+
+
+class WorkerKilled(BaseException):
+    """What a SIGKILL looks like to the code under test: nothing after it runs, no
+    handler sees it (it is no Exception), the row keeps whatever was last written."""
+
+
+def dies_during_first_call(monkeypatch, module, name: str) -> None:
+    """Make `module.name` (the function a call goes through) kill the worker the first
+    time it is called, while the call is out; later calls go through."""
+    original = getattr(module, name)
+    made = []
+
+    def call(*args, **kwargs):
+        if not made:
+            made.append(name)
+            raise WorkerKilled()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, call)

@@ -10,14 +10,19 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from analysis.engine import analyzer as engine
 from tests.analyses.conftest import FAKE_MODEL
+from tests.analyses.support import WorkerKilled, dies_during_first_call, work
 from tests.fakeopenai import Reply
 from webapp.analyses import pipeline, services, tasks
-from webapp.analyses.budget import budget_state
+from webapp.analyses.budget import OverBudget, budget_state, do_set_budget
 from webapp.analyses.models import Analysis
 
 pytestmark = pytest.mark.django_db
 
+# A call may take this long here; the hanging reply comes well after it.
+CALL_TIMEOUT_SECONDS = 1
+HANGS = Reply(delay=CALL_TIMEOUT_SECONDS + 2)
 CUT_OFF = Reply(raw_body='{"id": "chatcmpl-1", "object": "chat.completion", "choices": [{"index": 0, "message": {"content": "{\\"verd')
 
 
@@ -73,3 +78,61 @@ def test_an_error_reply_is_not_counted_as_billed(ready_run, people, fake_model, 
     done = Analysis.objects.get(pk=analysis.pk)
     assert done.status == "done" and [entry["status"] for entry in done.retry_log] == [429, 500]
     assert done.unconfirmed_calls == [] and done.unconfirmed_usd == 0 and done.call_in_flight is None
+
+
+def test_a_reply_that_does_not_come_in_time_is_retried_and_counted_at_its_estimate(ready_run, people, fake_model, no_enqueue, settings):
+    settings.DEBRIEF_LLM_CALL_TIMEOUT = CALL_TIMEOUT_SECONDS
+    fake_model.script("chat", HANGS)
+    analysis = services.do_request_analysis(ready_run, people.alice, FAKE_MODEL)
+
+    tasks.run_analysis.apply(args=[str(analysis.pk)])
+
+    done = Analysis.objects.get(pk=analysis.pk)
+    assert done.status == "done" and [call["purpose"] for call in done.calls] == ["analyze"]
+    [unread] = done.unconfirmed_calls
+    assert unread["purpose"] == "analyze" and unread["reason"].startswith("no reply within the time-out")
+    assert unread["cost_usd"] > 0 and done.unconfirmed_usd == Decimal(str(unread["cost_usd"])).quantize(Decimal("1e-8"))
+    assert budget_state(people.team_a).unconfirmed == done.unconfirmed_usd
+
+
+def test_a_call_out_when_its_worker_is_killed_is_counted_once_however_often_it_is_delivered(
+    ready_run, people, fake_model, no_enqueue, monkeypatch
+):
+    dies_during_first_call(monkeypatch, engine, "call_model")
+    queued = services.do_request_analysis(ready_run, people.alice, FAKE_MODEL)
+    with pytest.raises(WorkerKilled):
+        work(queued)
+    killed = Analysis.objects.get(pk=queued.pk)
+    assert killed.status == "running" and killed.call_in_flight["purpose"] == "analyze"
+    estimate = killed.call_in_flight["cost_usd"]
+    Analysis.objects.filter(pk=queued.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    sent = []
+    monkeypatch.setattr(tasks.run_analysis, "delay", sent.append)
+
+    assert tasks.requeue_stalled_analyses() == 1
+    for analysis_id in [*sent, *sent]:  # the sweeper's message and the broker's redelivery
+        tasks.run_analysis.apply(args=[analysis_id])
+
+    done = Analysis.objects.get(pk=queued.pk)
+    assert done.status == "done" and done.call_in_flight is None
+    [unread] = done.unconfirmed_calls
+    assert unread["reason"] == "in flight when its worker stopped" and unread["cost_usd"] == estimate
+    assert done.unconfirmed_usd == Decimal(str(estimate)).quantize(Decimal("1e-8"))
+    assert budget_state(people.team_a).spent == done.cost_usd + done.unconfirmed_usd
+
+
+def test_a_request_is_refused_once_unconfirmed_spend_leaves_too_little(ready_run, people, fake_model, no_enqueue):
+    fake_model.script("chat", CUT_OFF)
+    first = services.do_request_analysis(ready_run, people.alice, FAKE_MODEL)
+    tasks.run_analysis.apply(args=[str(first.pk)])
+    first.refresh_from_db()
+    assert first.unconfirmed_usd > 0
+    # Enough for the next estimate if only measured spend counted; not with the unconfirmed.
+    limit = first.cost_usd + first.unconfirmed_usd + first.estimate_usd - first.unconfirmed_usd / 2
+    do_set_budget(people.team_a, people.alice, limit)
+
+    with pytest.raises(OverBudget):
+        services.do_request_analysis(ready_run, people.alice, FAKE_MODEL)
+
+    do_set_budget(people.team_a, people.alice, limit + first.unconfirmed_usd)
+    assert services.do_request_analysis(ready_run, people.alice, FAKE_MODEL).status == "queued"

@@ -7,6 +7,9 @@ import json
 from webapp.conversations import answering
 from webapp.conversations.models import Message
 
+# Pushes the history past FOLLOWUP_THRESHOLD_FRACTION of the small window's budget.
+LONG_ANSWER_TOKENS = 6_500
+
 
 def answer_now(message: Message) -> Message:
     """One delivery of the answer task, minus Celery."""

@@ -18,7 +18,7 @@ from tests.compression.conftest import (
     NATIVE_MODEL_ID,
     OUTPUT_USD_PER_MTOK,
 )
-from tests.compression.support import answer_now, billed_usd, item_bytes
+from tests.compression.support import LONG_ANSWER_TOKENS, answer_now, billed_usd, item_bytes
 from tests.factories import MembershipFactory, UserFactory
 from tests.fakeopenai import Reply
 from tests.fakeopenai.tokens import filler_text
@@ -36,8 +36,6 @@ XSS_REPLY = (
     '<script>alert("xss")</script> <img src=x onerror=alert(1)> '
     "[click me](javascript:alert(1)) <a href=\"javascript:alert(2)\" onclick=\"alert(3)\">link</a>"
 )
-# Pushes the history past FOLLOWUP_THRESHOLD_FRACTION of the small window's budget.
-LONG_ANSWER_TOKENS = 6_500
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from analysis.llm.errors import (
     ContextLengthExceeded,
     PermanentLLMError,
     TransientLLMError,
+    UnreadableReply,
     retry_after_seconds,
 )
 from tests.fakeopenai import Reply
@@ -76,10 +77,10 @@ def test_context_length_is_permanent_and_recognisable(fake_openai, model_for, en
 
 
 @BOTH_APIS
-def test_a_time_out_is_transient(fake_openai, model_for, endpoint):
+def test_a_time_out_is_transient_and_probably_billed(fake_openai, model_for, endpoint):
     fake_openai.script(endpoint, Reply(delay=2))
 
-    with pytest.raises(TransientLLMError):
+    with pytest.raises(UnreadableReply, match="^no reply within the time-out"):
         call(model_for(fake_openai), timeout=0.5)
 
 
@@ -95,11 +96,13 @@ def test_a_refused_connection_is_transient(fake_openai, model_for, endpoint):
 
 
 @BOTH_APIS
-def test_a_cut_off_body_is_transient(fake_openai, model_for, endpoint):
-    fake_openai.script(endpoint, Reply(raw_body='{"id": "resp_1", "outp'))
+@pytest.mark.parametrize("body", ['{"id": "resp_1", "outp', "", "not json"], ids=["cut off", "empty", "not json"])
+def test_a_2xx_body_that_cannot_be_read_is_transient_and_probably_billed(fake_openai, model_for, endpoint, body):
+    fake_openai.script(endpoint, Reply(raw_body=body))
 
-    with pytest.raises(TransientLLMError):
+    with pytest.raises(UnreadableReply, match="^answered 200 with a reply that could not be read") as raised:
         call(model_for(fake_openai))
+    assert raised.value.status_code == 200 and "resp_1" not in str(raised.value)
 
 
 def test_transient_errors_is_the_tuple_celery_retries_on():

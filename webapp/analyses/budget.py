@@ -1,6 +1,7 @@
 """A team's monthly spending on analyses, and the check made before each one.
 
-A month is a calendar month in UTC. Finished analyses count what they cost,
+A month is a calendar month in UTC. Finished analyses (and follow-up answers,
+registered by their app) count what they cost,
 plus calls the provider probably billed but whose usage was never read (counted
 at their estimate: in flight when a worker died, or an unreadable 2xx reply);
 queued and running ones count at least their estimate, so two requests made at
@@ -20,10 +21,16 @@ from django.utils.module_loading import import_string
 from webapp.analyses.errors import AnalysisRefused
 from webapp.analyses.models import IN_FLIGHT, Analysis, TeamBudget
 
-# Dotted paths of `(team, since) -> Decimal` functions for what else a team spends
+# Dotted paths of `(team, since) -> Spending` functions for what else a team spends
 # from the same budget (follow-up answers); apps above this one register theirs in
 # their AppConfig.ready, so the budget never imports them.
 _other_spending: list[str] = []
+
+
+@dataclass(frozen=True)
+class Spending:
+    total: Decimal  # what counts against the budget
+    unconfirmed: Decimal  # of `total`: calls counted at their estimate
 
 
 def register_spending(path: str) -> None:
@@ -50,21 +57,30 @@ def month_start(now: datetime | None = None) -> datetime:
 
 
 def spent_this_month(team, now: datetime | None = None) -> Decimal:
+    return spending_this_month(team, now).total
+
+
+def unconfirmed_this_month(team, now: datetime | None = None) -> Decimal:
+    """The part of the spending counted at estimates: calls probably billed whose
+    usage was never read, by analyses and by everything registered."""
+    return spending_this_month(team, now).unconfirmed
+
+
+def spending_this_month(team, now: datetime | None = None) -> Spending:
+    since = month_start(now)
+    parts = [analyses_spent(team, since), *(import_string(path)(team, since) for path in _other_spending)]
+    return Spending(sum((part.total for part in parts), Decimal(0)), sum((part.unconfirmed for part in parts), Decimal(0)))
+
+
+def analyses_spent(team, since: datetime) -> Spending:
     billed = F("cost_usd") + F("unconfirmed_usd")
     committed = Case(
         When(status__in=IN_FLIGHT, then=Greatest(F("estimate_usd"), billed)),
         default=billed,
     )
-    total = Analysis.objects.filter(team=team, created_at__gte=month_start(now)).aggregate(total=Sum(committed))["total"]
-    since = month_start(now)
-    return Decimal(total or 0) + sum((import_string(path)(team, since) for path in _other_spending), Decimal(0))
-
-
-def unconfirmed_this_month(team, now: datetime | None = None) -> Decimal:
-    """The part of the spending counted at estimates: calls probably billed whose
-    usage was never read."""
-    rows = Analysis.objects.filter(team=team, created_at__gte=month_start(now))
-    return Decimal(rows.aggregate(total=Sum("unconfirmed_usd"))["total"] or 0)
+    rows = Analysis.objects.filter(team=team, created_at__gte=since)
+    totals = rows.aggregate(total=Sum(committed), unconfirmed=Sum("unconfirmed_usd"))
+    return Spending(Decimal(totals["total"] or 0), Decimal(totals["unconfirmed"] or 0))
 
 
 @dataclass(frozen=True)
@@ -102,7 +118,8 @@ def budget_state(team, now: datetime | None = None, *, lock: bool = False) -> Bu
     rows = TeamBudget.objects.filter(team=team)
     budget = (rows.select_for_update() if lock else rows).first()
     limit = budget.monthly_limit_usd if budget else None
-    return BudgetState(limit, spent_this_month(team, now), unconfirmed_this_month(team, now))
+    spending = spending_this_month(team, now)
+    return BudgetState(limit, spending.total, spending.unconfirmed)
 
 
 def check_budget(team, estimate: Decimal) -> BudgetState:

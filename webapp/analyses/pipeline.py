@@ -12,7 +12,6 @@ permanent one moves on to the next model of the fallback chain."""
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
@@ -28,7 +27,8 @@ from analysis.registry import OFFLINE_MODEL_NAME, RegistryError
 from analysis.registry.providers import api_key_for
 from webapp.analyses.errors import Cancelled
 from webapp.core.markdown import render_markdown
-from webapp.analyses.models import MONEY_QUANTUM, Analysis, Stage, Status
+from webapp.analyses.models import Analysis, Stage, Status
+from webapp.analyses.ledger import RowLedger, settle_in_flight
 from webapp.core.leases import LeasedWork, gave_up_after_crashes
 from webapp.core.task_options import call_timeout, retry_detail, retry_entry
 from webapp.llm.compression_config import compression_settings
@@ -50,10 +50,8 @@ def claim(analysis_id) -> Analysis | None:
     if analysis.started_at is None:
         analysis.started_at = timezone.now()
         analysis.save(update_fields=["started_at"])
-    if analysis.call_in_flight is not None:
-        # The last holder died waiting for a reply: the provider may well have
-        # answered, and billed, a reply nobody read.
-        _count_unconfirmed(analysis, analysis.call_in_flight, "in flight when its worker stopped")
+    # The last holder may have died waiting for a reply the provider billed.
+    settle_in_flight(analysis)
     return analysis
 
 
@@ -106,6 +104,8 @@ def _update(analysis: Analysis, **fields) -> None:
 
 
 def _finish(analysis: Analysis, status: str, **fields) -> None:
+    # A call still out (the time limit cut it off) may have been billed.
+    settle_in_flight(analysis, "in flight when the analysis stopped")
     _update(analysis, status=status, finished_at=timezone.now(), lease_expires_at=None, **fields)
 
 
@@ -171,12 +171,13 @@ def _report_from(analysis: Analysis, material: AnalysisInput, final_attempt: boo
     return outcome.raw_report
 
 
-class RowCheckpoint:
+class RowCheckpoint(RowLedger):
     """The engine's checkpoint (analysis.engine.analyzer.Checkpoint), kept in the analysis
-    row: its stage, the compressed prompt of the current phase, and every call
-    with the reply text of the analysis calls."""
+    row: its stage, the compressed prompt of the current phase, and the spend ledger
+    of every call (webapp.analyses.ledger), with the reply text of the analysis calls."""
 
     def __init__(self, analysis: Analysis):
+        super().__init__(analysis)
         self.analysis = analysis
 
     def enter(self, step: str, detail: str = "") -> None:
@@ -186,15 +187,6 @@ class RowCheckpoint:
 
     def note(self, detail: str) -> None:
         _update(self.analysis, stage_detail=detail[:255])
-
-    def call_started(self, estimate: CallRecord, phase: str) -> None:
-        _update(self.analysis, call_in_flight={**estimate.to_dict(), "phase": phase, "at": timezone.now().isoformat()})
-
-    def call_refused(self, phase: str) -> None:
-        _update(self.analysis, call_in_flight=None)
-
-    def call_unconfirmed(self, estimate: CallRecord, phase: str, reason: str) -> None:
-        _count_unconfirmed(self.analysis, {**estimate.to_dict(), "phase": phase, "at": timezone.now().isoformat()}, reason)
 
     def saved_prompt(self) -> dict | None:
         saved = self.analysis.prompt
@@ -212,43 +204,14 @@ class RowCheckpoint:
             None,
         )
 
-    def record_call(self, call: CallRecord, phase: str, text: str | None = None) -> None:
-        _record_call(self.analysis, call, phase, text)
-
-
-def _record_call(analysis: Analysis, call: CallRecord, phase: str, text: str | None = None) -> None:
-    """Add a call's usage and cost to the row, with the prices it was billed at;
-    for the analysis call also its reply, which makes the call a checkpoint."""
-    entry = {**call.to_dict(), "phase": phase, "at": timezone.now().isoformat()}
-    fields = {
-        "call_in_flight": None,
-        "calls": [*analysis.calls, entry],
-        "input_tokens": analysis.input_tokens + call.usage.input_tokens,
-        "output_tokens": analysis.output_tokens + call.usage.output_tokens,
-        "cached_input_tokens": analysis.cached_input_tokens + call.usage.cached_input_tokens,
-        "reasoning_tokens": analysis.reasoning_tokens + call.usage.reasoning_tokens,
-        "cost_usd": analysis.cost_usd + _money(call.cost_usd),
-        "prices": {**analysis.prices, call.model: _prices(call.model)},
-    }
-    if text is not None:
-        entry["text"] = text
-        fields["raw_reply"] = text
-    _update(analysis, **fields)
-
-
-def _count_unconfirmed(analysis: Analysis, estimate: dict, reason: str) -> None:
-    """Count a call the provider probably billed at its estimate, saying why."""
-    entry = {**estimate, "estimated": True, "reason": reason[:255]}
-    _update(
-        analysis,
-        call_in_flight=None,
-        unconfirmed_calls=[*analysis.unconfirmed_calls, entry],
-        unconfirmed_usd=analysis.unconfirmed_usd + _money(estimate["cost_usd"]),
-    )
-
-
-def _money(value: float) -> Decimal:
-    return Decimal(str(value)).quantize(MONEY_QUANTUM)
+    def confirmed_fields(self, call: CallRecord, phase: str, text: str | None, entry: dict) -> dict:
+        """The prices the call was billed at; for the analysis call also its reply,
+        which makes the call a checkpoint."""
+        fields = {"prices": {**self.analysis.prices, call.model: _prices(call.model)}}
+        if text is not None:
+            entry["text"] = text
+            fields["raw_reply"] = text
+        return fields
 
 
 def _prices(model_name: str) -> dict:

@@ -4,8 +4,12 @@ pipelines that read it."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from types import SimpleNamespace
+
 from analysis.compression import CompressionRecord
 from analysis.llm.calls import total_cost, total_usage
+from webapp.analyses.ledger import unconfirmed_json
 from webapp.analyses.models import Analysis
 
 
@@ -16,6 +20,22 @@ def actual_usage(analysis: Analysis) -> dict:
         "cached_input_tokens": analysis.cached_input_tokens,
         "reasoning_tokens": analysis.reasoning_tokens,
         "cost_usd": float(analysis.cost_usd),
+    }
+
+
+def answers_json(analysis: Analysis) -> dict:
+    """What the follow-up answers about this analysis cost, apart from the analysis
+    itself: measured, and probably billed but never read (counted at estimates,
+    each with its reason). Read through the reverse relation: the conversations app
+    sits above this one."""
+    conversation = getattr(analysis, "conversation", None)  # none until a first question
+    answers = list(conversation.messages.exclude(in_reply_to=None)) if conversation else []
+    calls = [call for answer in answers for call in answer.unconfirmed_calls]
+    unconfirmed = sum((answer.unconfirmed_usd for answer in answers), Decimal(0))
+    return {
+        "count": len(answers),
+        "cost_usd": float(sum((answer.cost_usd for answer in answers), Decimal(0))),
+        "unconfirmed": unconfirmed_json(SimpleNamespace(unconfirmed_usd=unconfirmed, unconfirmed_calls=calls)),
     }
 
 
@@ -78,13 +98,8 @@ def analysis_json(analysis: Analysis, url: str) -> dict:
             {"at": entry.get("at"), "status": entry.get("status"), "error": entry.get("error"), "retry_in_seconds": entry.get("retry_in_seconds")}
             for entry in analysis.retry_log
         ],
-        "unconfirmed": {
-            "cost_usd": float(analysis.unconfirmed_usd),
-            "calls": [
-                {"purpose": call["purpose"], "model": call["model"], "usage": call["usage"], "cost_usd": call["cost_usd"], "reason": call["reason"]}
-                for call in analysis.unconfirmed_calls
-            ],
-        },
+        "unconfirmed": unconfirmed_json(analysis),
+        "answers": answers_json(analysis),
         "created_at": analysis.created_at.isoformat(),
         "started_at": analysis.started_at.isoformat() if analysis.started_at else None,
         "finished_at": analysis.finished_at.isoformat() if analysis.finished_at else None,

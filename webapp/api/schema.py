@@ -260,6 +260,16 @@ PATHS["/analyses/{analysis_id}"] = {
     ),
 }
 _USAGE = {name: {"type": "integer"} for name in ("input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens")}
+_UNCONFIRMED = {
+    "type": "object",
+    "properties": {
+        "cost_usd": _MONEY,
+        "calls": {"type": "array", "items": {"type": "object", "properties": {
+            "purpose": {"type": "string"}, "model": {"type": "string"},
+            "usage": {"type": "object", "properties": _USAGE}, "cost_usd": _MONEY, "reason": {"type": "string"},
+        }}},
+    },
+}
 COMPONENTS["schemas"] |= {
     "AnalysisQueued": {
         "type": "object",
@@ -320,16 +330,15 @@ COMPONENTS["schemas"] |= {
                 }},
             },
             "unconfirmed": {
-                "type": "object",
+                **_UNCONFIRMED,
                 "description": "calls the provider probably billed whose usage was never read (a worker stopped mid-call, "
                                "a time-out, an unreadable 2xx reply), counted at their estimate; not included in `actual`",
-                "properties": {
-                    "cost_usd": _MONEY,
-                    "calls": {"type": "array", "items": {"type": "object", "properties": {
-                        "purpose": {"type": "string"}, "model": {"type": "string"},
-                        "usage": {"type": "object", "properties": _USAGE}, "cost_usd": _MONEY, "reason": {"type": "string"},
-                    }}},
-                },
+            },
+            "answers": {
+                "type": "object",
+                "description": "the follow-up answers about this analysis: how many, what their calls cost, and their "
+                               "calls probably billed but never read (counted at their estimate), apart from the analysis's own",
+                "properties": {"count": {"type": "integer"}, "cost_usd": _MONEY, "unconfirmed": _UNCONFIRMED},
             },
             "url": {"type": "string"},
         },

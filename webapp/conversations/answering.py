@@ -1,26 +1,27 @@
 """One follow-up answer, as the task writes it. The question goes to the model
 that wrote the report, with the run's digest and the conversation so far
 (`analysis.engine.followup.ask` compacts or summarises a history past its threshold).
-Each call's usage and cost is added to the answer as soon as it returns, so what
-was paid is counted even when the worker dies before the answer is saved; the
-conversation's history changes only with a saved answer."""
+Every call of the turn goes through the answer row's spend ledger
+(webapp.analyses.ledger): its estimate is kept while it is out, its usage and
+cost added as soon as it returns, and a call probably billed but never read (an
+unreadable 2xx, a time-out, a worker that died waiting) counted at its estimate;
+the conversation's history changes only with a saved answer."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from analysis.engine.followup import ask
 from analysis.llm.budget import DoesNotFit
-from analysis.llm.calls import CallRecord, assistant_message
+from analysis.llm.calls import assistant_message
 from analysis.llm.errors import PermanentLLMError
 from analysis.registry import OFFLINE_MODEL_NAME, RegistryError
 from analysis.registry.providers import api_key_for
 from webapp.core.markdown import render_markdown
-from webapp.analyses.models import MONEY_QUANTUM
+from webapp.analyses.ledger import RowLedger, settle_in_flight
 from webapp.conversations.models import Message, MessageStatus, Role
 from webapp.conversations.offline import offline_answer
 from webapp.core.leases import LeasedWork, gave_up_after_crashes
@@ -31,6 +32,8 @@ from webapp.llm.registry import get_registry
 from webapp.llm.services import digest_for_run
 from webapp.runs.errors import RunNotReady
 
+# A call still out when the answer ends (a time limit cut it off) may have been billed.
+ANSWER_STOPPED = "in flight when the answer stopped"
 CANNOT_ANSWER_ERRORS = (PermanentLLMError, DoesNotFit, RegistryError, RunNotReady)
 
 
@@ -42,7 +45,10 @@ def claim(message_id) -> Message | None:
     when another delivery holds it or it is finished."""
     if not WORK.claim(message_id):
         return None
-    return Message.objects.select_related("conversation__analysis__run", "in_reply_to").get(pk=message_id)
+    message = Message.objects.select_related("conversation__analysis__run", "in_reply_to").get(pk=message_id)
+    # The last holder may have died waiting for a reply the provider billed.
+    settle_in_flight(message)
+    return message
 
 
 def stalled_ids(queued_for: timedelta) -> list[int]:
@@ -61,6 +67,7 @@ def retry_later(message: Message, error: Exception, delay: float, hold_seconds: 
 
 
 def fail(message: Message, error: str) -> None:
+    settle_in_flight(message, ANSWER_STOPPED)
     _update(message, status=MessageStatus.FAILED, error=error, detail="", lease_expires_at=None, answered_at=timezone.now())
 
 
@@ -98,7 +105,7 @@ def _answer(message: Message) -> None:
         memory=DatabaseCompactionSupport(),
         summariser=summariser,
         summariser_api_key=api_key_for(summariser) if summariser else None,
-        on_call=lambda call: _record_call(message, call),
+        ledger=RowLedger(message),
     )
     with transaction.atomic():
         conversation.history = reply.history
@@ -107,6 +114,7 @@ def _answer(message: Message) -> None:
 
 
 def _save(message: Message, text: str, **fields) -> None:
+    settle_in_flight(message, ANSWER_STOPPED)
     _update(
         message,
         status=MessageStatus.DONE,
@@ -116,19 +124,6 @@ def _save(message: Message, text: str, **fields) -> None:
         lease_expires_at=None,
         answered_at=timezone.now(),
         **fields,
-    )
-
-
-def _record_call(message: Message, call: CallRecord) -> None:
-    usage = call.usage
-    _update(
-        message,
-        calls=[*message.calls, {**call.to_dict(), "at": timezone.now().isoformat()}],
-        input_tokens=message.input_tokens + usage.input_tokens,
-        output_tokens=message.output_tokens + usage.output_tokens,
-        cached_input_tokens=message.cached_input_tokens + usage.cached_input_tokens,
-        reasoning_tokens=message.reasoning_tokens + usage.reasoning_tokens,
-        cost_usd=message.cost_usd + Decimal(str(call.cost_usd)).quantize(MONEY_QUANTUM),
     )
 
 

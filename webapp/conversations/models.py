@@ -63,6 +63,11 @@ class Message(models.Model):
     reasoning_tokens = models.BigIntegerField(default=0)
     cost_usd = money_field(default=0)
     calls = models.JSONField(default=list, blank=True)  # every call of this turn: purpose, model, usage, cost
+    # Calls probably billed whose usage was never read, counted at their estimate,
+    # as on Analysis (webapp/analyses/ledger.py).
+    call_in_flight = models.JSONField(null=True, blank=True)  # the estimate of the call being made
+    unconfirmed_calls = models.JSONField(default=list, blank=True)  # [{..call, estimated: true, reason}]
+    unconfirmed_usd = money_field(default=0)
     shrunk = models.CharField(max_length=10, blank=True)  # how the history was shrunk: none | native | summarize
     fallback_reason = models.TextField(blank=True)
 
