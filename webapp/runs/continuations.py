@@ -1,0 +1,159 @@
+"""A `massgen --continue` run that reaches Debrief on its own (uploaded, imported
+or sent through the API after, or before, the run it continues) is joined with
+that run, in the same team only.
+
+The design, and why: the continued run is re-read from both stored folders, the
+way a session uploaded together with its continuation is read (one code path:
+`analysis.massgen.reader` chains `log_*` folders whose turns follow on), so its
+page, its summary JSON, its digest and its analyses show every turn of the
+session, as a person who ran `massgen --continue` expects. The continuation
+stays a run of its own (its upload answered with its id, which must keep
+working), pointing at the run it continues (`continues`, shown both ways and in
+the API as added fields). Nothing is renamed or removed from any contract.
+
+The link is what MassGen records (analysis/massgen/session_ids.py): the
+continuation's session id (`cli_args.session_id`, "Using session from CLI")
+equals the one the first run created ("Created session ...: S"). Joining is
+idempotent: a continuation whose turns the run already holds (joined before, or
+uploaded together with it) is only linked; attempt rows keep their ids."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+from pathlib import Path
+
+from django.db import transaction
+
+from analysis.massgen import RunFormatError, read_session
+from analysis.massgen.layout import find_session_roots, is_flat_root
+from webapp.runs import storage
+from webapp.runs.models import Attempt, Run, RunStatus
+from webapp.runs.reading import RunVanished, prepare, store
+
+log = logging.getLogger(__name__)
+
+_LOG_FOLDER = re.compile(r"^log_\d{8}_\d{6}_\d{6}$")
+_PLAIN_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def join_session(run: Run) -> Run | None:
+    """Join a ready run with the team's runs of the same MassGen session: a
+    continuation with the run it continues, a first run with the continuations
+    that arrived before it. Returns the run that now holds the whole session,
+    or None when there is nothing to join. Never raises for a run that cannot
+    be joined: the runs stay as they are, and the worker log says why."""
+    if run.status != RunStatus.READY or not run.massgen_session_id:
+        return None
+    if run.continues_session_id:
+        head = first_run_of(run.team_id, run.continues_session_id, excluding=run.pk)
+        continuations = [run]
+    else:
+        head = run
+        continuations = list(
+            Run.objects.filter(team_id=run.team_id, status=RunStatus.READY, continues_session_id=run.massgen_session_id)
+            .exclude(pk=run.pk)
+            .order_by("created_at")
+        )
+    if head is None or not continuations:
+        return None
+    try:
+        return _join(head, continuations)
+    except (RunFormatError, RunVanished, OSError) as exc:
+        log.warning("run %s: could not be joined with %s: %s", head.pk, [str(item.pk) for item in continuations], exc)
+        return None
+
+
+def first_run_of(team_id, session_id: str, *, excluding=None) -> Run | None:
+    """The team's first ready run that started MassGen session `session_id`."""
+    return (
+        Run.objects.filter(team_id=team_id, status=RunStatus.READY, massgen_session_id=session_id, continues_session_id="")
+        .exclude(pk=excluding)
+        .order_by("created_at")
+        .first()
+    )
+
+
+def _turns(run: Run) -> set[int]:
+    return set(Attempt.objects.filter(run=run).values_list("turn", flat=True))
+
+
+def _join(head: Run, continuations: list[Run]) -> Run:
+    with transaction.atomic():
+        # One join of a session at a time: a second worker waits here (PostgreSQL).
+        head = Run.objects.select_for_update().get(pk=head.pk)
+        if head.status != RunStatus.READY or head.files_root is None:
+            raise RunVanished()
+        base = storage.run_dir(head.team_id, head.pk)
+        changed = False
+        for continuation in continuations:
+            changed |= _place(head, base, continuation)
+        if changed:
+            session = read_session(base, session_id=head.session_id or None)
+            store(head, prepare(head, session), expected=RunStatus.READY)
+        Run.objects.filter(pk__in=[item.pk for item in continuations]).update(continues=head)
+    head.refresh_from_db()
+    return head
+
+
+def _place(head: Run, base: Path, continuation: Run) -> bool:
+    """Put the continuation's stored session beside the head's own, in the
+    head's folder; False when the head already holds it."""
+    source = continuation.files_root
+    if source is None or not source.is_dir():
+        raise RunFormatError(str(continuation.pk), "has no stored files")
+    head_turns, its_turns = _turns(head), _turns(continuation)
+    if its_turns <= head_turns:
+        return False  # uploaded together with the session before, or joined already
+    if head_turns and min(its_turns) <= max(head_turns):
+        raise RunFormatError(continuation.original_name or str(continuation.pk), f"repeats turns {sorted(its_turns & head_turns)} of run {head.pk}")
+    _own_folder(head, base)
+    name = _folder_name(source, continuation)
+    target = base / name
+    if target.exists():
+        target = base / f"{name}-{continuation.pk.hex[:8]}"
+    storage.remove(target)
+    _copy_tree(source, target)
+    return True
+
+
+def _folder_name(source: Path, continuation: Run) -> str:
+    if _LOG_FOLDER.match(source.name) or source != storage.run_dir(continuation.team_id, continuation.pk):
+        return source.name
+    return _PLAIN_NAME.sub("_", continuation.session_id or "")[:100].strip("._") or f"continuation-{continuation.pk.hex[:8]}"
+
+
+def _own_folder(head: Run, base: Path) -> None:
+    """Make the head's session one folder among others in `base`: a run stored
+    as `base/log_*` already is; a run whose turns sat straight in `base` (an
+    archive without a top folder) is moved one level down first."""
+    if head.files_root.resolve() == base.resolve() and (is_flat_root(base) or _has_turns(base)):
+        inner = base / (_PLAIN_NAME.sub("_", head.session_id or "")[:100].strip("._") or "session")
+        staging = base.with_name(f".{base.name}.joining")
+        storage.remove(staging)
+        os.replace(base, staging)
+        base.mkdir()
+        os.replace(staging, inner)
+    # the head's rows are rewritten with the new paths by the re-read that follows
+
+
+def _has_turns(folder: Path) -> bool:
+    try:
+        return find_session_roots(folder, folder.name) == [folder]
+    except RunFormatError:
+        return False
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    """Hard links where the filesystem allows (stored files are never changed
+    in place after ingest), copies elsewhere."""
+
+    def link_or_copy(src, dst):
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, symlinks=False, copy_function=link_or_copy)
