@@ -176,3 +176,34 @@ def test_both_run_pages_link_to_each_other_for_the_team_only(people, storage_dir
     client.force_login(people.charlie)
     assert client.get(f"/runs/{head.pk}/").status_code == 404
     assert client.get(f"/runs/{later.pk}/").status_code == 404
+
+
+def test_a_run_archived_without_its_log_folder_is_joined_too(people, storage_dir, follow_up):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        for path in sorted(ORIGINAL.rglob("*")):
+            if path.is_file():
+                bundle.write(path, path.relative_to(ORIGINAL).as_posix())  # turn_1/… at the top
+    head, _ = upload_archive(people.team_a, people.alice, "session.zip", buffer.getvalue())
+    head = ingest_now(head)
+    assert head.session_id == "session" and head.files_root.name == str(head.pk)
+
+    later, _ = _upload(people.team_a, people.alice, follow_up)
+
+    head.refresh_from_db()
+    assert later.continues_id == head.pk and head.turn_count == 2 and head.session_id == "session"
+    assert RunFile.objects.filter(run=head, path="session/turn_1/attempt_1/status.json").exists()
+    assert (head.files_root / "session" / "turn_1" / "attempt_1" / "status.json").is_file()
+
+
+def test_a_join_gives_the_run_a_new_estimate_cache_identity(people, storage_dir, follow_up):
+    from webapp.llm.services import run_material
+
+    head, _ = _upload(people.team_a, people.alice, ORIGINAL)
+    before = run_material(head).cache_id
+    _upload(people.team_a, people.alice, follow_up)
+    head.refresh_from_db()
+    assert run_material(head).cache_id != before  # its digest now has the file paths of a joined session

@@ -80,8 +80,12 @@ def ingest_run(run_id) -> Run | None:
         _fail(run, f"Debrief hit an unexpected error while reading this run ({type(exc).__name__}); the worker log has the details.")
     else:
         run.refresh_from_db()
-        # A `massgen --continue` run and the run it continues, whichever came first.
-        join_session(run)
+        try:
+            # A `massgen --continue` run and the run it continues, whichever came first.
+            join_session(run)
+        except Exception:
+            # The run itself is ready and stays so; `debrief runs reread` joins it later.
+            log.exception("run %s: ready, but could not be joined with its MassGen session", run.pk)
     run.refresh_from_db()
     return run
 
