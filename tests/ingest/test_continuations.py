@@ -207,3 +207,15 @@ def test_a_join_gives_the_run_a_new_estimate_cache_identity(people, storage_dir,
     _upload(people.team_a, people.alice, follow_up)
     head.refresh_from_db()
     assert run_material(head).cache_id != before  # its digest now has the file paths of a joined session
+
+
+def test_a_second_copy_of_the_first_run_does_not_take_a_joined_continuation_away(people, storage_dir, follow_up):
+    from tests.ingest.support import upload_folder
+
+    head, _ = _upload(people.team_a, people.alice, ORIGINAL)
+    later, _ = _upload(people.team_a, people.alice, follow_up)
+    copy, created = upload_folder(people.team_a, people.alice, ORIGINAL)  # the same run, other bytes
+    copy = ingest_now(copy)
+    later.refresh_from_db()
+    assert created and copy.status == "ready" and copy.pk != head.pk
+    assert later.continues_id == head.pk and copy.turn_count == 1

@@ -26,6 +26,7 @@ import shutil
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Q
 
 from analysis.massgen import RunFormatError, read_session
 from analysis.massgen.layout import find_session_roots, is_flat_root
@@ -52,8 +53,11 @@ def join_session(run: Run) -> Run | None:
         continuations = [run]
     else:
         head = run
+        # Those not joined with another copy of this run already (the same session
+        # uploaded twice as different bytes): a continuation keeps the run it joined.
         continuations = list(
             Run.objects.filter(team_id=run.team_id, status=RunStatus.READY, continues_session_id=run.massgen_session_id)
+            .filter(Q(continues__isnull=True) | Q(continues=run))
             .exclude(pk=run.pk)
             .order_by("created_at")
         )
