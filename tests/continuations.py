@@ -32,9 +32,9 @@ def writable_copy(source: Path, target: Path) -> Path:
     return target
 
 
-def continuation(parent: Path, *, session_id: str = SESSION_ID, name: str = FOLLOW_UP_NAME) -> Path:
+def continuation(parent: Path, *, session_id: str = SESSION_ID, name: str = FOLLOW_UP_NAME, turn: int = 2) -> Path:
     follow_up = parent / name
-    stub, real = follow_up / "turn_1" / "attempt_1", follow_up / "turn_2" / "attempt_1"
+    stub, real = follow_up / "turn_1" / "attempt_1", follow_up / f"turn_{turn}" / "attempt_1"
     writable_copy(ORIGINAL / "turn_1" / "attempt_1", real)
     stub.mkdir(parents=True)
     for moved in ("events.jsonl", "massgen.log", "execution_metadata.yaml"):

@@ -219,3 +219,35 @@ def test_a_second_copy_of_the_first_run_does_not_take_a_joined_continuation_away
     later.refresh_from_db()
     assert created and copy.status == "ready" and copy.pk != head.pk
     assert later.continues_id == head.pk and copy.turn_count == 1
+
+
+def test_continuations_arriving_out_of_order_all_join_in_turn_order(people, storage_dir, tmp_path):
+    third = continuation(tmp_path / "3", name="log_20261124_045200_000000", turn=3)
+    second = continuation(tmp_path / "2")
+    head, _ = _upload(people.team_a, people.alice, ORIGINAL)
+    _upload(people.team_a, people.alice, third)
+    _upload(people.team_a, people.alice, second)
+    head.refresh_from_db()
+    assert [turn["turn"] for turn in head.summary["turns"]] == [1, 2, 3]
+    assert head.continuations.count() == 2
+
+
+def test_a_continuation_repeating_some_turns_of_the_run_is_not_joined(people, storage_dir, tmp_path, follow_up):
+    head, _ = _upload(people.team_a, people.alice, ORIGINAL)
+    _upload(people.team_a, people.alice, follow_up)
+    overlapping = continuation(tmp_path / "x", name="log_20261124_045300_000000")  # turn 2 again, another run
+    other, _ = _upload(people.team_a, people.alice, overlapping)
+    head.refresh_from_db()
+    assert other.status == "ready" and other.continues is None
+    assert [turn["turn"] for turn in head.summary["turns"]] == [1, 2] and head.continuations.count() == 1
+
+
+def test_a_session_uploaded_together_takes_a_later_turn_beside_its_runs(people, storage_dir, tmp_path):
+    both = tmp_path / "both"
+    writable_copy(ORIGINAL, both / ORIGINAL.name)
+    continuation(both)
+    together, _ = _upload(people.team_a, people.alice, both, "both.zip")
+    third, _ = _upload(people.team_a, people.alice, continuation(tmp_path / "3", name="log_20261124_045200_000000", turn=3))
+    together.refresh_from_db()
+    assert third.continues_id == together.pk
+    assert [turn["turn"] for turn in together.summary["turns"]] == [1, 2, 3]

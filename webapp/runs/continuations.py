@@ -95,7 +95,7 @@ def _join(head: Run, continuations: list[Run]) -> Run:
         for continuation in continuations:
             changed |= _place(head, base, continuation)
         if changed:
-            session = read_session(base, session_id=head.session_id or None)
+            session = read_session(_sessions_folder(head, base), session_id=head.session_id or None)
             store(head, prepare(head, session), expected=RunStatus.READY)
         Run.objects.filter(pk__in=[item.pk for item in continuations]).update(continues=head)
     head.refresh_from_db()
@@ -103,22 +103,21 @@ def _join(head: Run, continuations: list[Run]) -> Run:
 
 
 def _place(head: Run, base: Path, continuation: Run) -> bool:
-    """Put the continuation's stored session beside the head's own, in the
-    head's folder; False when the head already holds it."""
+    """Put the continuation's stored session beside the head's own; False when
+    the head already holds it."""
     source = continuation.files_root
     if source is None or not source.is_dir():
         raise RunFormatError(str(continuation.pk), "has no stored files")
     head_turns, its_turns = _turns(head), _turns(continuation)
-    if its_turns <= head_turns:
-        return False  # uploaded together with the session before, or joined already
-    if head_turns and min(its_turns) <= max(head_turns):
-        raise RunFormatError(continuation.original_name or str(continuation.pk), f"repeats turns {sorted(its_turns & head_turns)} of run {head.pk}")
-    _own_folder(head, base)
     name = _folder_name(source, continuation)
-    target = base / name
+    beside = _sessions_folder(head, base, move=False)
+    if its_turns <= head_turns and (continuation.continues_id == head.pk or (beside is not None and (beside / name).is_dir())):
+        return False  # joined already, or uploaded together with the session before
+    if its_turns & head_turns:
+        raise RunFormatError(continuation.original_name or str(continuation.pk), f"repeats turns {sorted(its_turns & head_turns)} of run {head.pk}")
+    target = _sessions_folder(head, base) / name
     if target.exists():
-        target = base / f"{name}-{continuation.pk.hex[:8]}"
-    storage.remove(target)
+        target = target.with_name(f"{name}-{continuation.pk.hex[:8]}")
     _copy_tree(source, target)
     return True
 
@@ -129,21 +128,32 @@ def _folder_name(source: Path, continuation: Run) -> str:
     return _PLAIN_NAME.sub("_", continuation.session_id or "")[:100].strip("._") or f"continuation-{continuation.pk.hex[:8]}"
 
 
-def _own_folder(head: Run, base: Path) -> None:
-    """Make the head's session one folder among others in `base`: a run stored
-    as `base/log_*` already is; a run whose turns sat straight in `base` (an
-    archive without a top folder) is moved one level down first."""
-    if head.files_root.resolve() == base.resolve() and (is_flat_root(base) or _has_turns(base)):
-        inner = base / (_PLAIN_NAME.sub("_", head.session_id or "")[:100].strip("._") or "session")
-        staging = base.with_name(f".{base.name}.joining")
-        storage.remove(staging)
-        os.replace(base, staging)
-        base.mkdir()
-        os.replace(staging, inner)
-    # the head's rows are rewritten with the new paths by the re-read that follows
+def _sessions_folder(head: Run, base: Path, *, move: bool = True) -> Path | None:
+    """The folder that holds the head's session root(s) side by side, where a
+    continuation goes and which is read as the whole session: the parent of a
+    run stored as one session (`…/log_*`), the folder of a run stored as several
+    (read together). A run whose turns sat straight in its storage folder (an
+    archive without its log folder) is moved one level down first (None with
+    `move=False`). The head's rows get the new paths from the re-read that follows."""
+    root = head.files_root
+    if not _is_one_session(root):
+        return root
+    if root.resolve() != base.resolve():
+        return root.parent
+    if not move:
+        return None
+    inner = base / (_PLAIN_NAME.sub("_", head.session_id or "")[:100].strip("._") or "session")
+    staging = base.with_name(f".{base.name}.joining")
+    storage.remove(staging)
+    os.replace(base, staging)
+    base.mkdir()
+    os.replace(staging, inner)
+    return base
 
 
-def _has_turns(folder: Path) -> bool:
+def _is_one_session(folder: Path) -> bool:
+    if is_flat_root(folder):
+        return True
     try:
         return find_session_roots(folder, folder.name) == [folder]
     except RunFormatError:
