@@ -325,6 +325,10 @@ class Session:
     turns: tuple[Turn, ...]
     warnings: tuple[str, ...]
     files: RunFiles = field(repr=False, compare=False)
+    # The MassGen session (`session_YYYYMMDD_HHMMSS`) the run belongs to, and the
+    # same id when the run is a `massgen --continue` of it (see session_ids.py).
+    massgen_session_id: str | None = None
+    continues_session_id: str | None = None
 
     @property
     def root(self) -> Path:

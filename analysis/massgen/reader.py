@@ -11,6 +11,7 @@ from analysis.massgen.attempt import read_attempt
 from analysis.massgen.errors import RunFormatError
 from analysis.massgen.layout import MAX_CHAINED_RUNS, TurnFolder, find_session_roots, list_turns, refuse_several
 from analysis.massgen.model import RunFiles, Session, TextRef, Turn, join_path
+from analysis.massgen.session_ids import recorded_session_id, session_id_from_folder_name
 from analysis.massgen.session_links import carry_forward
 from analysis.massgen.snapshots import scan_finals
 
@@ -59,7 +60,22 @@ def _read(files: RunFiles, session_id: str, roots: list[Path] | None = None) -> 
         raise RunFormatError(session_id, "has no readable turn folder")
     turns = carry_forward(turns)
     version = next((attempt.massgen_version for turn in turns for attempt in turn.attempts if attempt.massgen_version), None)
-    return Session(session_id=session_id, massgen_version=version, turns=tuple(turns), warnings=tuple(warnings), files=files)
+    massgen_id, continues = _massgen_session(files, turn_folders, (roots or [files.root])[0].name)
+    return Session(
+        session_id=session_id, massgen_version=version, turns=tuple(turns), warnings=tuple(warnings), files=files,
+        massgen_session_id=massgen_id, continues_session_id=continues,
+    )
+
+
+def _massgen_session(files: RunFiles, turn_folders: list[TurnFolder], folder_name: str) -> tuple[str | None, str | None]:
+    """(the MassGen session the run belongs to, the same id again when the run
+    continues it). A run continues a session when it does not hold turn 1 and
+    records the session it was started for (`massgen --continue`, 0.1.97)."""
+    first = turn_folders[0]
+    recorded = recorded_session_id(files.resolve(first.borrowed or first.attempts[0][1]))
+    if first.number > 1:
+        return recorded, recorded
+    return recorded or session_id_from_folder_name(folder_name), None
 
 
 def _list_all_turns(files: RunFiles, roots: list[Path] | None) -> tuple[list[TurnFolder], list[str]]:
@@ -86,13 +102,21 @@ def _chain(roots: list[Path], shown_as: str) -> list[Path]:
     the first continues it (its turns start after the previous run's last)."""
     if len(roots) > MAX_CHAINED_RUNS:
         raise refuse_several(roots, shown_as)
-    last_turn = 0
-    for index, root in enumerate(roots):
+    numbered = []
+    for root in roots:
         numbers = [turn.number for turn in list_turns(root)[0]]
-        if not numbers or (index and min(numbers) <= last_turn):
+        if not numbers:
             raise refuse_several(roots, shown_as)
-        last_turn = max(numbers)
-    return roots
+        numbered.append((min(numbers), max(numbers), root.name, root))
+    # In turn order, not name order: a continuation Debrief stored beside the run
+    # it continues (webapp/runs/continuations.py) may sort before it by name.
+    numbered.sort()
+    last_turn = 0
+    for index, (first, last, _, _) in enumerate(numbered):
+        if index and first <= last_turn:
+            raise refuse_several(roots, shown_as)
+        last_turn = last
+    return [root for *_, root in numbered]
 
 
 def _read_folder(folder: Path, shown_as: str, session_id: str, keepalive: object | None = None) -> Session:
@@ -104,7 +128,7 @@ def _read_folder(folder: Path, shown_as: str, session_id: str, keepalive: object
     return _read(RunFiles(root, keepalive), session_id if root == folder else root.name)
 
 
-def read_session(path: Path, *, extract_to: Path | None = None) -> Session:
+def read_session(path: Path, *, extract_to: Path | None = None, session_id: str | None = None) -> Session:
     """Read a session folder (`log_YYYYMMDD_HHMMSS_ffffff/`, or a folder with
     exactly one such run inside) or a .zip/.tar.gz/.tgz archive of one.
 
@@ -112,10 +136,11 @@ def read_session(path: Path, *, extract_to: Path | None = None) -> Session:
     before anything is written, then extracted into `extract_to`, or else into
     a temporary folder that lives as long as the returned Session (or any
     text reference taken from it). Raises RunFormatError (ArchiveRejected for
-    a hostile archive) naming the file and the reason."""
+    a hostile archive) naming the file and the reason. `session_id` names a
+    folder whose own name is not the session's (a stored run's folder)."""
     path = Path(path)
     if path.is_dir():
-        return _read_folder(path, path.name, path.name)
+        return _read_folder(path, path.name, session_id or path.name)
     if not path.exists():
         raise RunFormatError(str(path), "does not exist")
     if not is_archive(path):

@@ -144,6 +144,8 @@ def summarize(session: Session) -> dict[str, Any]:
         "massgen_version": session.massgen_version,
         "turns": [_turn(turn) for turn in session.turns],
         "warnings": list(session.warnings),
+        "massgen_session_id": session.massgen_session_id,
+        "continues_session_id": session.continues_session_id,
     }
     # Everything in the model is scrubbed already; this guards the contract
     # itself against a field added later without it.

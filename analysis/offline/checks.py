@@ -8,6 +8,7 @@ the same markdown, byte for byte."""
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -36,6 +37,12 @@ RESTART_CASCADE_MIN_PER_AGENT = 1
 # A vote or two arriving after an answer changed is routine; this many ignored
 # votes means agents kept voting on stale answers (the 0.1.43 no-tools timeout run: 51).
 IGNORED_VOTES_WARNING = 5
+# How provider SDKs and MassGen name an HTTP status in an error message.
+_HTTP_STATUS = re.compile(
+    r"(?:error code|status code|status|http)[:= ]*([45]\d\d)\b|\b([45]\d\d) (?:Too Many Requests|Internal Server Error|Bad Gateway"
+    r"|Service Unavailable|Gateway Timeout|Unauthorized|Forbidden|Not Found|Bad Request)",
+    re.IGNORECASE,
+)
 CRITICAL, WARNING, INFO = "critical", "warning", "info"
 # Within a severity, the order a person would lead with: what defines the run
 # (it crashed, timed out, restarted itself over and over) before what explains it.
@@ -300,16 +307,24 @@ def _errors(facts: RunFacts) -> list[Finding]:
             if error.kind == kind:
                 by_agent.setdefault(error.agent or "orchestrator", []).append(error.message)
         for agent, messages in by_agent.items():
+            statuses = _http_statuses(messages)
             found.append(
                 Finding(
                     category,
                     WARNING,
-                    f"{agent} hit {_plural(len(messages), kind)}",
+                    f"{agent} hit {_plural(len(messages), kind)}" + (f": HTTP {', '.join(statuses)}" if statuses else ""),
                     _evidence(messages),
                     "Look at the provider's status and the agent's backend settings; errors cost rounds and money.",
                 )
             )
     return found
+
+
+def _http_statuses(messages: list[str]) -> list[str]:
+    """The HTTP statuses the providers' error messages name ("Error code: 500",
+    "HTTP 503", "status code 429", "429 Too Many Requests"), in order of first mention."""
+    found = [match.group(1) or match.group(2) for message in messages for match in _HTTP_STATUS.finditer(message)]
+    return list(dict.fromkeys(found))
 
 
 def _enforcement(facts: RunFacts) -> list[Finding]:

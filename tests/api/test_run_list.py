@@ -56,7 +56,7 @@ def test_it_filters_by_status_model_question_and_time(client, tokens, people):
     assert get("since=2026-11-01T11:00:00%2B00:00&until=2026-11-05") == [str(b.pk), str(a.pk)]
 
 
-@pytest.mark.parametrize("query", ["status=done", "limit=0", "limit=201", "limit=ten", "since=yesterday", "until=2026-13-45", "cursor=garbage", "cursor=Zm9vfGJhcg", f"q={'x' * 201}"])
+@pytest.mark.parametrize("query", ["status=done", "limit=0", "limit=201", "limit=ten", "limit=²", "since=yesterday", "until=2026-13-45", "cursor=garbage", "cursor=Zm9vfGJhcg", f"q={'x' * 201}"])
 def test_it_answers_400_for_a_parameter_it_cannot_read(client, tokens, query):
     response = client.get(f"{RUNS}?{query}", headers=bearer(tokens.read))
     assert response.status_code == 400 and response.json()["error"] == "bad_query"

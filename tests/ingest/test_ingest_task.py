@@ -66,8 +66,8 @@ def test_a_run_whose_worker_died_is_taken_again_without_duplicate_rows(people, s
 def test_a_failure_while_storing_rows_leaves_a_failed_run_without_rows_or_files(people, storage_dir, monkeypatch):
     original = ingest_rows.RunRows.save
 
-    def save_then_break(self, run):
-        original(self, run)
+    def save_then_break(self, run, existing=None):
+        original(self, run, existing)
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(ingest_rows.RunRows, "save", save_then_break)
@@ -84,10 +84,10 @@ def test_a_failure_while_storing_rows_leaves_a_failed_run_without_rows_or_files(
 @pytest.mark.django_db
 def test_a_transient_database_error_puts_the_run_back_for_a_retry(people, storage_dir, monkeypatch):
     run, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
-    def lose_the_database(*args):
+    def lose_the_database(*args, **kwargs):
         raise OperationalError("server closed the connection")
 
-    monkeypatch.setattr(ingest, "_store", lose_the_database)
+    monkeypatch.setattr(ingest, "store", lose_the_database)
 
     with pytest.raises(OperationalError):
         ingest.ingest_run(run.pk)

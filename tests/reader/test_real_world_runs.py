@@ -8,21 +8,20 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import zipfile
 
 import pytest
-import yaml
 
 from analysis.massgen import read_session
 from analysis.massgen.summary import summarize
 from tests.reader.support import attempt_folder, mismatches, sample, summary_of, writable_copy, zip_folder
+from tests.continuations import FOLLOW_UP_NAME, SESSION_ID, continuation
+from tests.variants import RESTART_REASON, crashed_run, restarted_run
 
 FLAT = sample("gemini-7agents-restarts", "0.1.1")
 SPLIT = sample("crisis2008-3agents-split-vote", "0.1.43")
 BLOOM = sample("bloom-filter-3agents-mixed-backends", "0.1.97")
 TCP_97 = sample("tcp-udp-2agents-basic", "0.1.97")
-RESTART_REASON = "The answer omits the 2008 bank bail-outs; revise it."
 
 
 def _attempt(summary, turn=0, attempt=0):
@@ -71,39 +70,8 @@ def test_duplicate_final_and_session_end_events_collapse_and_the_last_session_en
 # --- orchestration restart with a reset tracker (0.1.43) ---------------------------------------
 
 
-def _reset_tracker(folder):
-    """What MassGen leaves in the restarted attempt: a tracker reset near the
-    restart, so coordination_events.json and status.json start 0.1 s before the end."""
-    events = json.loads((folder / "coordination_events.json").read_text())
-    status = json.loads((folder / "status.json").read_text())
-    end = status["meta"]["start_time"] + status["meta"]["elapsed_seconds"]
-    kept = [event for event in events["events"] if event["event_type"] in ("session_start", "session_end")][:1]
-    events["events"] = [dict(kept[0], timestamp=end - 0.1), {"timestamp": end, "event_type": "session_end", "agent_id": None,
-                                                                "details": "Session completed in 0.1s", "context": {}}]
-    events["session_metadata"].update(start_time=end - 0.1, end_time=end, final_winner=None)
-    (folder / "coordination_events.json").write_text(json.dumps(events))
-    status["meta"].update(start_time=end - 0.1, elapsed_seconds=0.1)
-    status["is_complete"] = False
-    status["finish_reason"] = "in_progress"
-    (folder / "status.json").write_text(json.dumps(status))
-    for name in ("metrics_summary.json", "metrics_events.json"):
-        (folder / name).unlink()
-
-
-def _restarted_run(tmp_path):
-    copy = writable_copy(SPLIT.run, tmp_path)
-    first, second = attempt_folder(copy), attempt_folder(copy, attempt=2)
-    shutil.copytree(first, second)
-    _reset_tracker(first)
-    metadata = yaml.safe_load((second / "execution_metadata.yaml").read_text())
-    metadata.pop("config")
-    metadata["coordination"] = {"restart_reason": RESTART_REASON}
-    (second / "execution_metadata.yaml").write_text(yaml.safe_dump(metadata))
-    return copy
-
-
 def test_a_restarted_attempt_has_no_winner_but_says_who_presented_and_why_it_was_restarted(tmp_path):
-    summary = summary_of(_restarted_run(tmp_path))
+    summary = summary_of(restarted_run(tmp_path))
     restarted, accepted = _attempt(summary), _attempt(summary, attempt=1)
     assert restarted["accepted"] is False and restarted["complete"] is False
     assert restarted["winner"] is None
@@ -113,7 +81,7 @@ def test_a_restarted_attempt_has_no_winner_but_says_who_presented_and_why_it_was
 
 
 def test_a_reset_tracker_gives_way_to_the_snapshot_folders_and_the_metadata_start(tmp_path):
-    summary = summary_of(_restarted_run(tmp_path))
+    summary = summary_of(restarted_run(tmp_path))
     restarted = _attempt(summary)
     expected = SPLIT.expected["turns"][0]["attempts"][0]
     assert [(vote["voter"], vote["label"]) for vote in restarted["votes"]] == [
@@ -129,7 +97,7 @@ def test_a_reset_tracker_gives_way_to_the_snapshot_folders_and_the_metadata_star
 
 
 def test_an_attempt_without_config_takes_the_sessions_config(tmp_path):
-    accepted = _attempt(summary_of(_restarted_run(tmp_path)), attempt=1)
+    accepted = _attempt(summary_of(restarted_run(tmp_path)), attempt=1)
     assert [(agent["backend"], agent["model"]) for agent in accepted["agents"]] == [
         (agent["backend"], agent["model"]) for agent in SPLIT.expected["turns"][0]["attempts"][0]["agents"]
     ]
@@ -137,14 +105,7 @@ def test_an_attempt_without_config_takes_the_sessions_config(tmp_path):
 
 
 def test_a_run_that_stops_in_post_evaluation_without_a_restart_is_flagged_as_a_likely_crash(tmp_path):
-    copy = writable_copy(SPLIT.run, tmp_path)
-    folder = attempt_folder(copy)
-    status = json.loads((folder / "status.json").read_text())
-    status.update(is_complete=False, finish_reason="in_progress")
-    status["coordination"]["phase"] = "post_evaluation"
-    (folder / "status.json").write_text(json.dumps(status))
-    for name in ("metrics_summary.json", "coordination_events.json"):
-        (folder / name).unlink()
+    copy = crashed_run(tmp_path)
     attempt = _attempt(summary_of(copy))
     assert attempt["complete"] is False and attempt["likely_crash"] is True
 
@@ -161,17 +122,9 @@ def test_status_saying_complete_does_not_make_a_run_without_its_end_files_comple
 # --- `massgen --continue` in 0.1.97 --------------------------------------------------------------
 
 
-def _continuation(tmp_path, name="log_20261124_045100_000000"):
-    """The second log_* folder 0.1.97 opens: turn_1/attempt_1 holds only the
-    new question's events.jsonl, massgen.log and metadata; turn_2/attempt_1 the rest."""
-    original = writable_copy(TCP_97.run, tmp_path)
-    follow_up = tmp_path / name
-    stub, real = attempt_folder(follow_up), attempt_folder(follow_up, turn=2)
-    shutil.copytree(attempt_folder(original), real)
-    stub.mkdir(parents=True)
-    for moved in ("events.jsonl", "massgen.log", "execution_metadata.yaml"):
-        shutil.move(real / moved, stub / moved)
-    return original, follow_up
+def _continuation(tmp_path, name=FOLLOW_UP_NAME):
+    """The run and the second log_* folder `massgen --continue` (0.1.97) opens for it."""
+    return writable_copy(TCP_97.run, tmp_path), continuation(tmp_path, name=name)
 
 
 def test_a_continuation_folder_alone_reads_as_its_real_turn_without_a_phantom_turn_1(tmp_path):
@@ -337,3 +290,23 @@ def test_two_runs_that_both_start_at_turn_1_are_not_one_session(tmp_path):
     writable_copy(BLOOM.run, tmp_path)
     with pytest.raises(RunFormatError, match="holds 2 MassGen runs"):
         read_session(tmp_path)
+
+
+def test_a_continuation_records_the_massgen_session_it_continues_and_the_first_run_the_one_it_created(tmp_path):
+    original, follow_up = _continuation(tmp_path)
+    first, later = summary_of(original), summary_of(follow_up)
+    assert (first["massgen_session_id"], first["continues_session_id"]) == (SESSION_ID, None)
+    assert (later["massgen_session_id"], later["continues_session_id"]) == (SESSION_ID, SESSION_ID)
+    # read together they are one session, which continues nothing
+    together = summarize(read_session(tmp_path))
+    assert (together["massgen_session_id"], together["continues_session_id"]) == (SESSION_ID, None)
+
+
+def test_a_run_without_massgen_log_takes_its_session_id_from_its_log_folder_name():
+    assert summary_of(FLAT.run)["massgen_session_id"] == "session_20251026_001748"
+
+
+def test_runs_read_together_are_chained_in_turn_order_whatever_their_folder_names(tmp_path):
+    writable_copy(TCP_97.run, tmp_path)
+    continuation(tmp_path, name="a-renamed-continuation")
+    assert [turn.number for turn in read_session(tmp_path).turns] == [1, 2]

@@ -67,7 +67,8 @@ def page_limit(params) -> int:
     raw = params.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    # isascii: "²" and other Unicode digits pass isdigit() but not int().
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise BadQuery(f"limit must be a whole number from 1 to {MAX_LIMIT}.")
     return int(raw)
 

@@ -36,6 +36,11 @@ def run_item(request, run: Run) -> dict:
         "cost_usd": run.cost_usd,
         # Files a folder upload left out, per folder name (node_modules, .venv, workspace).
         "skipped_files": dict(run.skipped_files or {}),
+        # The MassGen session (`session_YYYYMMDD_HHMMSS`); a `massgen --continue` run uploaded on
+        # its own names the run it continues, which then holds every turn of the session.
+        "massgen_session_id": run.massgen_session_id or None,
+        "continues": str(run.continues_id) if run.continues_id else None,
+        "continued_by": [str(item.pk) for item in sorted(run.continuations.all(), key=lambda item: item.created_at)],
     }
 
 

@@ -163,6 +163,12 @@ COMPONENTS = {
                              "description": "MassGen's estimate; null when its MassGen version recorded none (0.1.1), never 0"},
                 "skipped_files": {"type": "object", "additionalProperties": {"type": "integer"},
                                   "description": "files a folder upload left out, per folder name (`node_modules`, `.venv`, `workspace`)"},
+                "massgen_session_id": {**_NULLABLE_STRING,
+                                       "description": "the MassGen session (`session_YYYYMMDD_HHMMSS`) the run belongs to, as MassGen recorded it"},
+                "continues": {**_NULLABLE_STRING, "format": "uuid",
+                              "description": "a `massgen --continue` run uploaded on its own: the run it continues, which holds every turn of the session"},
+                "continued_by": {"type": "array", "items": {"type": "string", "format": "uuid"},
+                                 "description": "the `massgen --continue` runs joined into this one, oldest first"},
             },
         },
         "RunDetail": {
@@ -181,6 +187,9 @@ COMPONENTS = {
                                 "session_id": {"type": "string"},
                                 "massgen_version": _NULLABLE_STRING,
                                 "turns": {"type": "array", "items": {"type": "object"}},
+                                "massgen_session_id": _NULLABLE_STRING,
+                                "continues_session_id": {**_NULLABLE_STRING,
+                                                         "description": "set when the run is a `massgen --continue` of that MassGen session"},
                             },
                         }
                     },

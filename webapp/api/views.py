@@ -45,7 +45,7 @@ def create_run(request):
 def list_runs(request):
     limit = filters.page_limit(request.GET)
     runs = filters.filter_runs(Run.objects.filter(team=request.team), request.GET)
-    page = list(filters.after_cursor(runs, request.GET.get("cursor")).order_by("-created_at", "-id").defer("summary")[: limit + 1])
+    page = list(filters.after_cursor(runs, request.GET.get("cursor")).order_by("-created_at", "-id").defer("summary").prefetch_related("continuations")[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
     cursor = filters.encode_cursor(page[-1]) if more else None

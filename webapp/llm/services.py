@@ -95,7 +95,9 @@ def run_material(run: Run, attempt: Attempt | None = None) -> RunMaterial:
     if run.status != RunStatus.READY:
         raise RunNotReady.needed_for(run, "estimates need a ready run")
     which = "default" if attempt is None else f"{attempt.turn}.{attempt.attempt}"
-    return RunMaterial(f"run:{run.pk}:{which}", lambda: digest_for_run(run, attempt).input)
+    # When the run was last read: a re-read or a `--continue` joined later changes its digest.
+    read = run.processed_at.timestamp() if run.processed_at else 0
+    return RunMaterial(f"run:{run.pk}:{read}:{which}", lambda: digest_for_run(run, attempt).input)
 
 
 def path_material(path: Path, turn: int | None = None, attempt: int | None = None) -> RunMaterial:

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from pathlib import Path
-
-import yaml
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
@@ -24,13 +21,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from analysis.massgen import ArchiveRejected, RunFormatError, read_session
-from analysis.massgen.metadata import MAX_CONFIG_NODES, MAX_METADATA_BYTES
-from analysis.massgen.summary import summarize
-from analysis.redaction.scrub import scrub, scrub_file
-from webapp.runs import storage
-from webapp.runs.ingest_rows import build_rows, run_fields
 from webapp.core.leases import LEASE_SECONDS, LeasedWork, gave_up_after_crashes
-from webapp.runs.models import Attempt, Run, RunFile, RunStatus
+from webapp.runs import storage
+from webapp.runs.continuations import join_session
+from webapp.runs.models import Run, RunStatus
+from webapp.runs.reading import RunVanished, delete_rows, prepare, store
 from webapp.runs.services import enqueue_ingest
 
 log = logging.getLogger(__name__)
@@ -41,19 +36,12 @@ log = logging.getLogger(__name__)
 INGEST_SOFT_TIME_LIMIT_SECONDS = settings.DEBRIEF_INGEST_SOFT_TIME_LIMIT
 INGEST_TIME_LIMIT_SECONDS = settings.DEBRIEF_INGEST_TIME_LIMIT
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
-METADATA_FILE = "execution_metadata.yaml"
 # A queued run older than this has probably lost its task message (broker down
 # when it was sent); `requeue_stalled_runs` sends it again. Long enough that a
 # merely busy queue is not flooded with duplicates (which would be harmless).
 STALLED_QUEUE_SECONDS = 60 * 60
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 WORK = LeasedWork(Run, waiting=RunStatus.QUEUED, working=RunStatus.PROCESSING)
-
-
-class _RunVanished(Exception):
-    """The run was deleted (or finished by another worker) while being processed."""
 
 
 def ingest_run(run_id) -> Run | None:
@@ -76,7 +64,7 @@ def ingest_run(run_id) -> Run | None:
     except TRANSIENT_ERRORS:
         _release(run, claimed_at)
         raise
-    except _RunVanished:
+    except RunVanished:
         if not Run.objects.filter(pk=run.pk).exists():
             storage.remove(storage.run_dir(run.team_id, run.pk))
             storage.remove(storage.staging_folder(run.pk))
@@ -90,6 +78,14 @@ def ingest_run(run_id) -> Run | None:
     except Exception as exc:
         log.exception("run %s: ingest failed unexpectedly", run.pk)
         _fail(run, f"Debrief hit an unexpected error while reading this run ({type(exc).__name__}); the worker log has the details.")
+    else:
+        run.refresh_from_db()
+        try:
+            # A `massgen --continue` run and the run it continues, whichever came first.
+            join_session(run)
+        except Exception:
+            # The run itself is ready and stays so; `debrief runs reread` joins it later.
+            log.exception("run %s: ready, but could not be joined with its MassGen session", run.pk)
     run.refresh_from_db()
     return run
 
@@ -131,43 +127,13 @@ def _process(run: Run) -> None:
     dest.mkdir(parents=True)
     try:
         session = read_session(staged, extract_to=dest)
-        root = session.root
-        summary = summarize(session)
-        for entry in session.iter_files():
-            # Nothing with a secret in it is kept: MassGen writes API keys into the
-            # metadata, and before 0.1.80 into its event streams and logs too.
-            if entry.path.rsplit("/", 1)[-1] == METADATA_FILE:
-                scrub_metadata_file(root / entry.path)
-            else:
-                scrub_file(root / entry.path)
-        rows = build_rows(session, summary)
-        files = [RunFile(run_id=run.pk, path=entry.path, size=entry.size) for entry in session.iter_files()]
-        fields = run_fields(session, summary) | {"storage_path": storage.relative(root)}
-        _store(run, fields, rows, files)
-    except _RunVanished:
+        store(run, prepare(run, session), expected=RunStatus.PROCESSING)
+    except RunVanished:
         raise  # the folder may now belong to whoever finished the run
     except BaseException:
         storage.remove(dest)
         raise
     storage.remove(staged.parent)
-
-
-def _store(run: Run, fields: dict, rows, files: list[RunFile]) -> None:
-    with transaction.atomic():
-        # First, so that on PostgreSQL the run row stays locked until commit.
-        updated = Run.objects.filter(pk=run.pk, status=RunStatus.PROCESSING).update(
-            status=RunStatus.READY, error="", processed_at=timezone.now(), **fields
-        )
-        if updated != 1:
-            raise _RunVanished()
-        _delete_rows(run)
-        rows.save(run)
-        RunFile.objects.bulk_create(files, batch_size=1000)
-
-
-def _delete_rows(run: Run) -> None:
-    Attempt.objects.filter(run=run).delete()  # cascades to every per-attempt row
-    RunFile.objects.filter(run=run).delete()
 
 
 def _fail(run: Run, message: str) -> None:
@@ -176,7 +142,7 @@ def _fail(run: Run, message: str) -> None:
             status=RunStatus.FAILED, error=message, processed_at=timezone.now(), storage_path=""
         )
         if updated:
-            _delete_rows(run)
+            delete_rows(run)
     storage.remove(storage.run_dir(run.team_id, run.pk))
     storage.remove(storage.staging_folder(run.pk))
     log.info("run %s failed: %s", run.pk, message)
@@ -190,33 +156,3 @@ def _release(run: Run, claimed_at) -> None:
         )
     except TRANSIENT_ERRORS:
         log.warning("run %s: could not release the claim; it is taken again after %ss", run.pk, LEASE_SECONDS)
-
-
-def scrub_metadata_file(path: Path) -> None:
-    """Rewrite an execution_metadata.yaml without secrets. MassGen copies the
-    whole config into it, inline API keys included."""
-    if path.is_symlink() or not path.is_file():
-        return
-    if path.stat().st_size > MAX_METADATA_BYTES:
-        raise RunFormatError(path.name, f"is larger than {MAX_METADATA_BYTES} bytes (MAX_METADATA_BYTES)")
-    try:
-        document = yaml.load(path.read_bytes(), Loader=_Loader)  # noqa: S506 - a safe loader
-    except (yaml.YAMLError, RecursionError, ValueError, OverflowError):
-        document = None  # the reader already said what is wrong with it; keep nothing
-    _check_size(document, path.name)
-    path.write_text(yaml.safe_dump(scrub(document), sort_keys=False, allow_unicode=True), encoding="utf-8")
-
-
-def _check_size(document, name: str) -> None:
-    # YAML aliases make a small file a huge tree; scrubbing copies every node.
-    budget, stack = MAX_CONFIG_NODES, [document]
-    while stack:
-        value = stack.pop()
-        budget -= 1
-        if budget < 0:
-            raise RunFormatError(name, f"expands to more than {MAX_CONFIG_NODES} values (MAX_CONFIG_NODES)")
-        if isinstance(value, dict):
-            stack.extend(value.keys())
-            stack.extend(value.values())
-        elif isinstance(value, (list, tuple)):
-            stack.extend(value)

@@ -17,6 +17,7 @@ from analysis.massgen import Session, TextRef
 from analysis.massgen.model import Attempt as ReaderAttempt
 from analysis.redaction.scrub import scrub_text
 from webapp.runs.models import (
+    READER_REVISION,
     AgentRow,
     AnswerRow,
     Attempt,
@@ -38,6 +39,10 @@ _MAX_BIGINT = 2**63 - 1
 _MAX_POSITIVE_INT = 2**31 - 1
 
 
+# What a re-read rewrites on an Attempt row it keeps: everything but its identity.
+_ATTEMPT_FIELDS = [field.name for field in Attempt._meta.concrete_fields if not field.primary_key and field.name != "run"]
+
+
 @dataclass
 class AttemptRows:
     attempt: Attempt
@@ -49,10 +54,20 @@ class AttemptRows:
 class RunRows:
     attempts: list[AttemptRows]
 
-    def save(self, run) -> None:
+    def save(self, run, existing: dict[tuple[int, int], int] | None = None) -> None:
+        """Insert the rows. `existing` maps (turn, attempt) to the id of an
+        Attempt row the run already has: that row is updated in place, so what
+        refers to it (an analysis of that attempt) survives a re-read."""
+        existing = existing or {}
+        kept = []
         for item in self.attempts:
             item.attempt.run = run
-        Attempt.objects.bulk_create([item.attempt for item in self.attempts], batch_size=BATCH_SIZE)
+            item.attempt.pk = existing.get((item.attempt.turn, item.attempt.attempt))
+            if item.attempt.pk is not None:
+                kept.append(item.attempt)
+        Attempt.objects.bulk_create([item.attempt for item in self.attempts if item.attempt.pk is None], batch_size=BATCH_SIZE)
+        if kept:
+            Attempt.objects.bulk_update(kept, _ATTEMPT_FIELDS, batch_size=BATCH_SIZE)
         by_model: dict[type, list[models.Model]] = {}
         enforcements = []
         for item in self.attempts:
@@ -115,6 +130,9 @@ def run_fields(session: Session, summary: dict) -> dict:
         "cost_usd": _recorded_sum(attempts, "cost_usd"),
         "summary": summary,
         "warnings": list(session.warnings),
+        "reader_revision": READER_REVISION,
+        "massgen_session_id": session.massgen_session_id or "",
+        "continues_session_id": session.continues_session_id or "",
     }
     return {name: _fit_value(Run._meta.get_field(name), value) for name, value in fields.items()}
 

@@ -15,6 +15,9 @@ from django.db import models
 from django.db.models import TextField
 
 TITLE_CHARS = 120
+# Raised when what the reader makes of the same files changes (1: unknown figures NULL,
+# restarts, provider retries, MassGen session links); runs read with an older one are stale.
+READER_REVISION = 1
 
 
 class RunStatus(models.TextChoices):
@@ -80,6 +83,16 @@ class Run(models.Model):
     # Files a folder upload or import left out, per SKIPPED_FOLDERS name (services/staging.py).
     skipped_files = models.JSONField(default=dict, blank=True)
     warnings = models.JSONField(default=list, blank=True)  # session-level reader and ingest warnings
+    # The MassGen session this run belongs to (`session_YYYYMMDD_HHMMSS`, analysis/massgen/session_ids.py),
+    # and, for a `massgen --continue` run (its turns start after turn 1), the same id again.
+    massgen_session_id = models.CharField(max_length=120, blank=True)
+    continues_session_id = models.CharField(max_length=120, blank=True)
+    # A continuation uploaded on its own points at the team's run it continues; that run
+    # is re-read with the continuation's stored folder beside its own (services/sessions.py).
+    continues = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="continuations")
+    # The reader revision (READER_REVISION) the rows were built with; 0: before revision 1,
+    # when unknown figures were still stored as 0. `debrief runs reread --stale` reads those again.
+    reader_revision = models.PositiveIntegerField(default=0)
 
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
@@ -96,6 +109,7 @@ class Run(models.Model):
             models.Index(fields=["team", "duration_seconds"], name="run_team_duration"),
             models.Index(fields=["team", "status", "-created_at"], name="run_team_status"),
             models.Index(fields=["team", "source_path"], name="run_team_source_path"),
+            models.Index(fields=["team", "massgen_session_id"], name="run_team_massgen_session"),
         ]
 
     def __str__(self) -> str:

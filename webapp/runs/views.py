@@ -41,7 +41,7 @@ def run_list(request):
 @login_required
 @require_GET
 def run_detail(request, pk):
-    run = run_for_member(request, pk, Run.objects.select_related("created_by"))
+    run = run_for_member(request, pk, Run.objects.select_related("created_by", "continues"))
     return render(request, "runs/run.html", {
         "run": run,
         "page": presenters.run_page(run, request.GET) if run.status == RunStatus.READY else None,

@@ -10,12 +10,15 @@ from json import dumps
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from analysis.massgen import RunFormatError, read_session
 from analysis.massgen.cli import render_table
 from analysis.massgen.summary import summarize
 from webapp.runs.ingest import ingest_run
+from webapp.runs.models import Run, RunStatus
+from webapp.runs.rereads import do_reread_run, stale_runs
 from webapp.runs.services import UploadRejected, do_import_path
 from webapp.teams.models import Team
 
@@ -35,6 +38,13 @@ class Command(BaseCommand):
         imports.add_argument("path", type=Path, help="a log_YYYYMMDD_HHMMSS_ffffff folder or a .zip/.tar.gz/.tgz archive of one")
         imports.add_argument("--team", required=True, help="team slug")
         imports.add_argument("--now", action="store_true", help="ingest in this process instead of queueing it for a worker")
+        reread = actions.add_parser(
+            "reread", help="Read ready runs again from their stored files with today's reader (after an upgrade)."
+        )
+        reread.add_argument("runs", nargs="*", metavar="RUN", help="run ids")
+        which = reread.add_mutually_exclusive_group()
+        which.add_argument("--all", action="store_true", help="every ready run")
+        which.add_argument("--stale", action="store_true", help="the ready runs an older reader read (unknown figures stored as 0)")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"handle_{action}")(**options)
@@ -49,6 +59,33 @@ class Command(BaseCommand):
             self.stdout.write(dumps(summary, indent=2, ensure_ascii=False))
         else:
             self.stdout.write(render_table(summary), ending="")
+
+    def handle_reread(self, *, runs: list[str], all: bool, stale: bool, **_: Any) -> None:
+        if bool(runs) + all + stale != 1:
+            raise CommandError("Give run ids, --all or --stale (one of them).")
+        if runs:
+            chosen = []
+            for key in runs:
+                try:
+                    chosen.append(Run.objects.get(pk=key))
+                except (Run.DoesNotExist, ValidationError):
+                    raise CommandError(f"No run with id {key!r}.") from None
+        else:
+            chosen = stale_runs() if stale else Run.objects.filter(status=RunStatus.READY)
+            chosen = list(chosen.order_by("created_at"))
+        failed = 0
+        for run in chosen:
+            try:
+                run = do_reread_run(run)
+            except RunFormatError as exc:
+                failed += 1
+                self.stderr.write(f"Run {run.pk}: not re-read, left as it was: {exc}")
+                continue
+            joined = f", continued by {run.continuations.count()}" if run.continuations.exists() else ""
+            self.stdout.write(f"Run {run.pk}: re-read ({run.turn_count} turn{'s' if run.turn_count != 1 else ''}{joined})")
+        self.stdout.write(f"{len(chosen) - failed} of {len(chosen)} run{'s' if len(chosen) != 1 else ''} re-read.")
+        if failed:
+            raise CommandError(f"{failed} run{'s' if failed != 1 else ''} could not be re-read.")
 
     def handle_import(self, *, path: Path, team: str, now: bool, **_: Any) -> None:
         target = Team.objects.filter(slug=team).first()
