@@ -23,7 +23,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from analysis.massgen import ArchiveRejected, RunFormatError, read_session
+from analysis.massgen import ArchiveRejected, RunFormatError, Session, read_session
 from analysis.massgen.metadata import MAX_CONFIG_NODES, MAX_METADATA_BYTES
 from analysis.massgen.summary import summarize
 from analysis.redaction.scrub import scrub, scrub_file
@@ -133,13 +133,7 @@ def _process(run: Run) -> None:
         session = read_session(staged, extract_to=dest)
         root = session.root
         summary = summarize(session)
-        for entry in session.iter_files():
-            # Nothing with a secret in it is kept: MassGen writes API keys into the
-            # metadata, and before 0.1.80 into its event streams and logs too.
-            if entry.path.rsplit("/", 1)[-1] == METADATA_FILE:
-                scrub_metadata_file(root / entry.path)
-            else:
-                scrub_file(root / entry.path)
+        scrub_session(session)
         rows = build_rows(session, summary)
         files = [RunFile(run_id=run.pk, path=entry.path, size=entry.size) for entry in session.iter_files()]
         fields = run_fields(session, summary) | {"storage_path": storage.relative(root)}
@@ -190,6 +184,17 @@ def _release(run: Run, claimed_at) -> None:
         )
     except TRANSIENT_ERRORS:
         log.warning("run %s: could not release the claim; it is taken again after %ss", run.pk, LEASE_SECONDS)
+
+
+def scrub_session(session: Session) -> None:
+    """Rewrite every file of an extracted session without secrets: MassGen writes API
+    keys into the metadata, and before 0.1.80 into its event streams and logs too.
+    What is stored and what is estimated from an archive both go through this."""
+    for entry in session.iter_files():
+        if entry.path.rsplit("/", 1)[-1] == METADATA_FILE:
+            scrub_metadata_file(session.root / entry.path)
+        else:
+            scrub_file(session.root / entry.path)
 
 
 def scrub_metadata_file(path: Path) -> None:
