@@ -53,6 +53,8 @@ def render_estimate(estimate: Mapping[str, Any]) -> str:
         f" (input {_money(estimate['input_usd'])}, output {_money(estimate['output_usd'])})",
         _context_line(estimate),
     ]
+    if estimate.get("price_known") is False:
+        lines.append(f"Price unknown: {estimate['price_note']}")
     compression = estimate.get("compression")
     if compression:
         lines.append("Compression: " + ", ".join(f"{key} {value}" for key, value in compression.items()))

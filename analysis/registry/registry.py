@@ -267,6 +267,7 @@ class Registry:
                     name = f"{provider}/{model_id}"  # a listed id that is another model's name
                 if name in self._models or name in self._aliases or name in found:
                     continue
+                # Custom models, so the allowlist keeps them, as it keeps the models file's.
                 found[name] = listed_model(name, model_id, provider, endpoint.base_url, key_env, self.config.custom_tokenizer)
         self._listed = (self._discovery.version, found)
         return found
@@ -292,7 +293,9 @@ class Registry:
             if endpoint not in endpoints:
                 if not self.availability(model, live=False).available:
                     continue
-                endpoints[endpoint] = (model.provider, key_env, set())
+                # litellm's models the allowlist left out are known too: never offered back as custom ones.
+                known = set() if model.custom else set(_catalog_ids(model.provider))
+                endpoints[endpoint] = (model.provider, key_env, known)
             endpoints[endpoint][2].add(model.api_model_id)
         return endpoints
 
@@ -428,6 +431,12 @@ def _allowlist_matcher(patterns: tuple[str, ...]) -> Callable[[ModelInfo], bool]
     # One regex for all globs: ~2,700 models x N patterns stays one pass each.
     match = re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns)).match
     return lambda model: bool(match(model.name) or match(model.litellm_model))
+
+
+@cache
+def _catalog_ids(provider: str) -> frozenset[str]:
+    """The ids litellm knows for `provider`'s own API, allowlist or not."""
+    return frozenset(model.api_model_id for model in litellm_catalog() if model.provider == provider)
 
 
 @cache
