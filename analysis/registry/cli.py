@@ -86,7 +86,8 @@ def _status(row: Mapping[str, Any]) -> str:
     if not row["available"]:
         return f"unavailable: {row['unavailable_reason']}"
     if row.get("listed_live"):
-        return "available (listed by its endpoint)"
+        unpriced = "; price unknown" if row.get("price_known") is False else ""
+        return f"available (listed by its endpoint{unpriced})"
     note = row.get("availability_note")
     return f"available ({note})" if note else "available"
 

@@ -6,6 +6,7 @@ Exit codes: 0 done, 1 the verdict meets --fail-on, 2 anything went wrong."""
 
 from __future__ import annotations
 
+import decimal
 import email.utils
 import gzip
 import io
@@ -348,7 +349,7 @@ def check_estimate(estimate: dict, max_cost_usd: float | None, out: Callable[[st
         return
     if max_cost_usd is not None and total > max_cost_usd:
         raise CIError(f"over_max_cost: the estimate ${total:.4f} for {estimate['model']} exceeds --max-cost "
-                      f"${max_cost_usd:.4f}; nothing was uploaded")
+                      f"${decimal.Decimal(str(max_cost_usd)).normalize():f}; nothing was uploaded")
     out(f"estimate: ${total:.4f} with {estimate['model']} ({estimate['input_tokens']:,} input tokens)")
 
 
