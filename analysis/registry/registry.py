@@ -226,7 +226,9 @@ class Registry:
             listed = self._cheapest_listed(model.provider)
             if listed is not None:
                 return listed, None
-            unlisted.append(f"{self._endpoint(model).models_url} lists neither {model.api_model_id} nor another model Debrief can use")  # type: ignore[union-attr]
+            endpoint = self._endpoint(model)  # not None: only an endpoint's list makes a credentialed model unavailable
+            where = endpoint.models_url if endpoint else model.provider
+            unlisted.append(f"{where} lists neither {model.api_model_id} nor another model Debrief can use")
         note = None
         if unlisted:
             note = f"the default is {OFFLINE_MODEL_NAME}: " + "; ".join(unlisted)
