@@ -40,6 +40,9 @@ class ModelInfo:
     tokenizer_model: str | None = None  # name litellm.token_counter understands; None = litellm_model
     custom: bool = False
     price_tiers: tuple[PriceTier, ...] = ()  # ascending by threshold; empty = flat prices
+    # False for a model an endpoint lists that neither litellm's price map nor the
+    # models file prices: its prices above are 0 and mean "unknown", not "free".
+    price_known: bool = True
 
     @property
     def api_model_id(self) -> str:

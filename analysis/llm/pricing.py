@@ -37,6 +37,7 @@ class Estimate:
     # fit is one the analyzer sends without compressing.
     output_reserve_tokens: int
     safety_margin_tokens: int
+    price_known: bool = True  # False: the dollar figures are 0 because the model has no price
 
     @property
     def total_usd(self) -> float:
@@ -99,4 +100,5 @@ def estimate(
         context_window=model.context_window,
         output_reserve_tokens=output_reserve(model),
         safety_margin_tokens=safety_margin(model),
+        price_known=model.price_known,
     )

@@ -53,6 +53,8 @@ def render_estimate(estimate: Mapping[str, Any]) -> str:
         f" (input {_money(estimate['input_usd'])}, output {_money(estimate['output_usd'])})",
         _context_line(estimate),
     ]
+    if estimate.get("price_known") is False:
+        lines.append(f"Price unknown: {estimate['price_note']}")
     compression = estimate.get("compression")
     if compression:
         lines.append("Compression: " + ", ".join(f"{key} {value}" for key, value in compression.items()))
@@ -84,7 +86,8 @@ def _status(row: Mapping[str, Any]) -> str:
     if not row["available"]:
         return f"unavailable: {row['unavailable_reason']}"
     if row.get("listed_live"):
-        return "available (listed by its endpoint)"
+        unpriced = "; price unknown" if row.get("price_known") is False else ""
+        return f"available (listed by its endpoint{unpriced})"
     note = row.get("availability_note")
     return f"available ({note})" if note else "available"
 

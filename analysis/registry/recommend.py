@@ -32,8 +32,8 @@ def recommend(
     like; the offline analyzer is not an LLM and is never the "cheapest model"."""
     cheapest: Estimate | None = None
     for model in candidates:
-        if model.api == "offline":
-            continue
+        if model.api == "offline" or not model.price_known:
+            continue  # an unpriced model's $0 is not "cheapest"
         candidate = estimate(
             model,
             chosen.input_tokens,
@@ -52,6 +52,8 @@ def recommend(
         if cheapest is not None:
             warning += f" {cheapest.model} holds it uncompressed for ${cheapest.total_usd:.2f}."
         warnings.append(warning)
+    if not chosen.price_known:
+        warnings.append(f"{chosen.model} has no known price: its cost is counted as $0; give it a price in the models file.")
     exceeds = chosen.total_usd > cost_warning_usd
     if exceeds:
         warnings.append(

@@ -23,6 +23,7 @@ from analysis.registry.config import DEFAULT_MODEL_ENV, RegistryConfig
 from analysis.registry.custom_models import load_custom_models
 from analysis.registry.discovery import Endpoint, ListingCache, ModelDiscovery
 from analysis.registry.errors import ConfigError, DiscoveryError, ModelsFileError, ModelUnavailable, UnknownModel
+from analysis.registry.listed_models import MAX_LISTED_MODELS_PER_ENDPOINT, listed_model, usable_id
 from analysis.registry.litellm_catalog import litellm_catalog
 from analysis.registry.offline import OFFLINE_MODEL, OFFLINE_MODEL_NAME
 from analysis.registry.providers import provider_spec
@@ -60,7 +61,13 @@ class Registry:
         self._casefolded = _unique_by(self._models.values(), lambda model: model.name.casefold())
         self._credential_checks: dict[str, Availability] = {}
         self._discovery = ModelDiscovery(config.discovery_ttl_seconds, clock, listing_cache)
-        self.default_model = self._resolve_default()
+        self._chosen_default: tuple[int, ModelInfo, str | None] | None = None
+        self._listed: tuple[int, dict[str, ModelInfo]] | None = None
+        # Named defaults are checked now, without asking any endpoint (a misspelt one
+        # is a ConfigError at start-up); the choice among provider defaults waits for
+        # the endpoints' lists.
+        self._named_default = self._named_default_model()
+        self._provider_defaults = self._provider_default_models()
 
     @classmethod
     def build(
@@ -85,7 +92,10 @@ class Registry:
     # --- lookup ------------------------------------------------------------------
 
     def get(self, name: str) -> ModelInfo:
-        model = self._models.get(name) or self._aliases.get(name) or self._casefolded.get(name.casefold())
+        """With live discovery, a name only an endpoint's list holds is found too."""
+        model = self._known(name)
+        if model is None and self.config.live_discovery:
+            model = self._listed_models().get(name)
         if model is None:
             raise UnknownModel(name, self._suggestions(name), not_allowed=name in _catalog_names())
         return model
@@ -93,10 +103,16 @@ class Registry:
     def all(
         self, provider: str | None = None, available: bool | None = None, live: bool | None = None
     ) -> list[ModelInfo]:
-        """Sorted by provider, then name."""
+        """Sorted by provider, then name; with live discovery, models that only an
+        endpoint's list names (price unknown) too."""
+        models = self._sorted
+        if self.config.live_discovery if live is None else live:
+            listed = self._listed_models()
+            if listed:
+                models = sorted([*models, *listed.values()], key=lambda model: (model.provider, model.name))
         return [
             model
-            for model in self._sorted
+            for model in models
             if (provider is None or model.provider == provider)
             and (available is None or self.availability(model, live=live).available == available)
         ]
@@ -168,6 +184,123 @@ class Registry:
             raise DiscoveryError(f"provider {provider!r} has no model list Debrief can read")
         return frozenset().union(*(self._discovery.list_models(endpoint) for endpoint in endpoints))
 
+    # --- the default -----------------------------------------------------------------
+
+    @property
+    def default_model(self) -> ModelInfo:
+        return self._default()[1]
+
+    @property
+    def default_note(self) -> str | None:
+        """Why the default is debrief/offline although a provider is configured (its
+        endpoint lists nothing Debrief can use); None otherwise."""
+        return self._default()[2]
+
+    def _default(self) -> tuple[int, ModelInfo, str | None]:
+        chosen = self._chosen_default
+        if chosen is None or chosen[0] != self._discovery.version:
+            model, note = self._choose_default()
+            chosen = self._chosen_default = (self._discovery.version, model, note)
+        return chosen
+
+    def _choose_default(self) -> tuple[ModelInfo, str | None]:
+        """DEBRIEF_ANALYSIS_MODEL, then the default_model setting, then the first
+        provider default that is usable — with live discovery, one its endpoint
+        lists; else the cheapest priced model that endpoint lists — then debrief/offline."""
+        named = self._named_default
+        if isinstance(named, str):  # a name only an endpoint's list may hold
+            model = self._listed_models().get(named)
+            if model is not None:
+                return model, None
+            return self._models[OFFLINE_MODEL_NAME], f"the default is {OFFLINE_MODEL_NAME}: no endpoint lists {named}"
+        if named is not None:
+            return named, None
+        live = self.config.live_discovery
+        unlisted: list[str] = []
+        for model in self._provider_defaults:
+            if not self.availability(model, live=False).available:
+                continue
+            availability = self.availability(model, live=live)
+            if availability.available:
+                return model, None
+            listed = self._cheapest_listed(model.provider)
+            if listed is not None:
+                return listed, None
+            endpoint = self._endpoint(model)  # not None: only an endpoint's list makes a credentialed model unavailable
+            where = endpoint.models_url if endpoint else model.provider
+            unlisted.append(f"{where} lists neither {model.api_model_id} nor another model Debrief can use")
+        note = None
+        if unlisted:
+            note = f"the default is {OFFLINE_MODEL_NAME}: " + "; ".join(unlisted)
+        return self._models[OFFLINE_MODEL_NAME], note
+
+    def _cheapest_listed(self, provider: str) -> ModelInfo | None:
+        """The provider's cheapest priced model its endpoint lists; else the first
+        unpriced one it lists (a self-hosted server's own models)."""
+        listed = [
+            model
+            for model in self.all(provider=provider, live=True)
+            if self.availability(model, live=True).listed_live
+        ]
+        priced = [model for model in listed if model.price_known and model.api != "offline"]
+        if priced:
+            return min(priced, key=lambda m: (m.input_usd_per_token + m.output_usd_per_token, m.name))
+        return listed[0] if listed else None
+
+    # --- models only an endpoint's list names -------------------------------------------
+
+    def _listed_models(self) -> dict[str, ModelInfo]:
+        """name -> model for the ids an OpenAI-compatible endpoint with its own base URL
+        lists that no known model has: custom models, price unknown. Rebuilt when a
+        listing changes; an endpoint whose list cannot be read adds none."""
+        cached = self._listed
+        if cached is not None and cached[0] == self._discovery.version:
+            return cached[1]
+        found: dict[str, ModelInfo] = {}
+        for endpoint, (provider, key_env, known_ids) in self._own_openai_endpoints().items():
+            try:
+                listing = self._discovery.list_models(endpoint)
+            except DiscoveryError:
+                continue
+            unknown = [model_id for model_id in sorted(listing) if model_id not in known_ids and usable_id(model_id)]
+            for model_id in unknown[:MAX_LISTED_MODELS_PER_ENDPOINT]:
+                name = model_id
+                if name in self._models or name in self._aliases or name in found:
+                    name = f"{provider}/{model_id}"  # a listed id that is another model's name
+                if name in self._models or name in self._aliases or name in found:
+                    continue
+                # Custom models, so the allowlist keeps them, as it keeps the models file's.
+                found[name] = listed_model(name, model_id, provider, endpoint.base_url, key_env, self.config.custom_tokenizer)
+        self._listed = (self._discovery.version, found)
+        return found
+
+    def _own_openai_endpoints(self) -> dict[Endpoint, tuple[str, str | None, set[str]]]:
+        """OpenAI-compatible endpoints at a configured base URL (not a provider's
+        public one) whose credentials are set -> (provider, key variable, ids of the
+        known models it serves)."""
+        endpoints: dict[Endpoint, tuple[str, str | None, set[str]]] = {}
+        for model in self._sorted:
+            if model.api_base is None:
+                continue
+            spec = provider_spec(model.provider)
+            if model.custom:
+                key_env = model.api_key_env
+            elif spec.discovery == "openai" and model.api_base != spec.default_base_url:
+                key_env = spec.api_key_env
+            else:
+                continue
+            endpoint = self._endpoint(model)
+            if endpoint is None:
+                continue
+            if endpoint not in endpoints:
+                if not self.availability(model, live=False).available:
+                    continue
+                # litellm's models the allowlist left out are known too: never offered back as custom ones.
+                known = set() if model.custom else set(_catalog_ids(model.provider))
+                endpoints[endpoint] = (model.provider, key_env, known)
+            endpoints[endpoint][2].add(model.api_model_id)
+        return endpoints
+
     # --- advice and shapes -----------------------------------------------------------
 
     def recommend(self, estimate: Estimate) -> Recommendation:
@@ -215,31 +348,41 @@ class Registry:
         alike = difflib.get_close_matches(name, list(self._models), n=MAX_SUGGESTIONS, cutoff=SUGGESTION_CUTOFF)
         return tuple(dict.fromkeys(same_id + alike))[:MAX_SUGGESTIONS]
 
-    def _resolve_default(self) -> ModelInfo:
-        """DEBRIEF_ANALYSIS_MODEL, then the default_model setting, then the first
-        provider default whose provider is configured, then debrief/offline."""
+    def _named_default_model(self) -> ModelInfo | str | None:
+        """DEBRIEF_ANALYSIS_MODEL, then the default_model setting; None when neither is
+        set. A name no known model has is kept as a name when an OpenAI-compatible
+        endpoint of our own may list it (looked up once its list is read)."""
         for source, name in (
             (DEFAULT_MODEL_ENV, self.config.env_value(DEFAULT_MODEL_ENV)),
             ("the default_model setting", self.config.default_model),
         ):
-            if name:
-                return self._configured(name, source)
-        configured = [
+            if not name:
+                continue
+            if self.config.live_discovery and self._known(name) is None and self._own_openai_endpoints():
+                return name
+            return self._configured(name, source)
+        return None
+
+    def _known(self, name: str) -> ModelInfo | None:
+        """A model the catalog, the models file or debrief/offline defines (no endpoint is asked)."""
+        return self._models.get(name) or self._aliases.get(name) or self._casefolded.get(name.casefold())
+
+    def _provider_default_models(self) -> list[ModelInfo]:
+        return [
             model
             for provider, name in self.config.provider_defaults.items()
             if (model := self._configured(name, f"provider_defaults[{provider!r}]", skip_not_allowed=True))
         ]
-        # The environment alone: building a registry makes no request.
-        usable = (model for model in configured if self.availability(model, live=False).available)
-        return next(usable, self._models[OFFLINE_MODEL_NAME])
 
     def _configured(self, name: str, source: str, skip_not_allowed: bool = False) -> ModelInfo | None:
-        try:
-            return self.get(name)
-        except UnknownModel as error:
-            if skip_not_allowed and error.not_allowed:
-                return None
-            raise ConfigError(f"{source}: {error}") from error
+        """A configured name, looked up without asking any endpoint."""
+        model = self._known(name)
+        if model is not None:
+            return model
+        error = UnknownModel(name, self._suggestions(name), not_allowed=name in _catalog_names())
+        if skip_not_allowed and error.not_allowed:
+            return None
+        raise ConfigError(f"{source}: {error}")
 
 
 def _offered_models(config: RegistryConfig) -> list[ModelInfo]:
@@ -290,6 +433,12 @@ def _allowlist_matcher(patterns: tuple[str, ...]) -> Callable[[ModelInfo], bool]
     # One regex for all globs: ~2,700 models x N patterns stays one pass each.
     match = re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns)).match
     return lambda model: bool(match(model.name) or match(model.litellm_model))
+
+
+@cache
+def _catalog_ids(provider: str) -> frozenset[str]:
+    """The ids litellm knows for `provider`'s own API, allowlist or not."""
+    return frozenset(model.api_model_id for model in litellm_catalog() if model.provider == provider)
 
 
 @cache

@@ -168,3 +168,27 @@ def test_the_timeout_cancels_the_analysis_it_started(served, no_enqueue):
         run_upload(served.url, served.token, SMALLEST, analyze=True, model="debrief/offline", wait=True, timeout=3,
                    out=lambda line: None)
     assert Analysis.objects.get().status == "cancelled"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_over_max_cost_is_refused_before_it_is_uploaded(served, fake_model, monkeypatch):
+    monkeypatch.setattr(ci_client.time, "sleep", lambda seconds: None)
+    lines: list[str] = []
+    with pytest.raises(CIError, match=r"over_max_cost: the estimate \$0\.\d{4} for fake/analyst exceeds --max-cost "
+                                      r"\$0\.0001; nothing was uploaded"):
+        run_upload(served.url, served.token, SMALLEST, analyze=True, model="fake/analyst", max_cost_usd=0.0001,
+                   out=lines.append)
+    assert not Run.objects.exists() and not Analysis.objects.exists()
+    assert fake_model.requests() == []  # estimating spends nothing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_estimate_checked_before_uploading_is_the_one_the_analysis_stores(served, fake_model, no_enqueue):
+    lines: list[str] = []
+    code = run_upload(served.url, served.token, SMALLEST, analyze=True, model="fake/analyst", max_cost_usd=5,
+                      out=lines.append)
+    assert code == 0
+    analysis = Analysis.objects.get()
+    assert lines[0] == f"estimate: ${float(analysis.estimate_usd):.4f} with fake/analyst " \
+                       f"({analysis.estimate['input_tokens']:,} input tokens)"
+    assert lines[1].startswith("uploaded ")

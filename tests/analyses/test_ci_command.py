@@ -35,7 +35,8 @@ def test_a_warn_verdict_fails_the_build_with_fail_on_warn_and_prints_the_report(
     _, token = do_create_token(people.team_a, "full")
     code, lines = upload(server, token, HTTP_ERRORS, analyze=True, model="debrief/offline", fail_on="warn")
     assert code == 1
-    assert lines[0].startswith("uploaded log_20261124_044651_263058: ")
+    assert lines[0].startswith("estimate: $0.0000 with debrief/offline (")  # checked before uploading
+    assert lines[1].startswith("uploaded log_20261124_044651_263058: ")
     assert "verdict: warn" in lines[-2]
     assert lines[-1].startswith(f"report: {server}/analyses/")
 

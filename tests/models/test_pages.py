@@ -198,5 +198,6 @@ def test_a_provider_filter_lists_every_model_usable_first(alice, openai_key, set
     html = alice.get("/models/", {"provider": "openai"}).content.decode()
 
     names = re.findall(r'<td class="name mono">([^<\s]+)', html)
-    assert names == ["gpt-5-nano", "gpt-5-mini", "gpt-4o"]  # usable, then the default, then the rest
+    # usable first (and the default: the endpoint lists only gpt-5-nano), then the rest
+    assert names == ["gpt-5-nano", "gpt-4o", "gpt-5-mini"]
     assert "not offered by this endpoint" in html

@@ -135,7 +135,8 @@ def test_refreshing_asks_every_configured_endpoint_again(models_server):
 def test_live_discovery_in_the_config_makes_every_availability_check_live(models_server):
     env = {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": models_server.base_url}
     registry = build(env, allowlist=("gpt-5-mini", "gpt-4o"), live_discovery=True)
-    assert [model.name for model in registry.all(available=True)] == ["debrief/offline", "gpt-5-mini"]
+    # local-llama is listed too: no known model has that id, so it is offered as a custom model
+    assert [model.name for model in registry.all(available=True)] == ["debrief/offline", "gpt-5-mini", "local-llama"]
     with pytest.raises(ModelUnavailable, match="not offered by this endpoint"):
         registry.require_available("gpt-4o")
 

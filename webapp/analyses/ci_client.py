@@ -6,6 +6,7 @@ Exit codes: 0 done, 1 the verdict meets --fail-on, 2 anything went wrong."""
 
 from __future__ import annotations
 
+import decimal
 import email.utils
 import gzip
 import io
@@ -130,21 +131,33 @@ def _http_error(method: str, url: str, error: urllib.error.HTTPError) -> str:
     return message
 
 
-def upload(api: Api, path: Path) -> dict:
-    """The run as the server describes it (`id`, `url`, `status`)."""
-    with tempfile.TemporaryFile() as body:
-        boundary = uuid.uuid4().hex
-        name = _write_multipart(body, boundary, path)
-        size = body.tell()
-        body.seek(0)
-        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(size)}
-        run = api.call("POST", "/runs", body, headers)
-    if "id" not in run:
-        raise CIError(f"the server did not accept {name}: {run}")
-    return run
+class MultipartBody:
+    """One multipart body, written once: the archive in `file` and any form fields.
+    `POST /estimate` and `POST /runs` take the same body (the upload ignores the
+    fields), so what is estimated is byte for byte what is uploaded."""
+
+    def __init__(self, body: IO[bytes], path: Path, fields: dict[str, str] | None = None):
+        self.body = body
+        self.boundary = uuid.uuid4().hex
+        self.name = _write_multipart(body, self.boundary, path, fields or {})
+        self.size = body.tell()
+
+    def post(self, api: Api, where: str) -> dict:
+        self.body.seek(0)
+        headers = {"Content-Type": f"multipart/form-data; boundary={self.boundary}", "Content-Length": str(self.size)}
+        return api.call("POST", where, self.body, headers)
+
+    def estimate(self, api: Api) -> dict:
+        return self.post(api, "/estimate")
+
+    def upload(self, api: Api) -> dict:
+        run = self.post(api, "/runs")
+        if "id" not in run:
+            raise CIError(f"the server did not accept {self.name}: {run}")
+        return run
 
 
-def _write_multipart(body: IO[bytes], boundary: str, path: Path) -> str:
+def _write_multipart(body: IO[bytes], boundary: str, path: Path, fields: dict[str, str]) -> str:
     """A folder is sent as a .tar.gz of itself, an archive as it is."""
     if path.is_dir():
         name = f"{path.name}.tar.gz"
@@ -152,6 +165,8 @@ def _write_multipart(body: IO[bytes], boundary: str, path: Path) -> str:
         name = path.name
     else:
         raise CIError(f"{path} is neither a run folder nor a {', '.join(ARCHIVE_SUFFIXES)} archive")
+    for key, value in fields.items():
+        body.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode())
     body.write(
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
         f"Content-Type: application/octet-stream\r\n\r\n".encode()
@@ -250,13 +265,19 @@ def _upload_and_analyse(
         raise CIError(f"no API token: pass --token or set {TOKEN_ENV}")
     if analyze and not model:
         raise CIError("--analyze needs --model (for example --model debrief/offline, which costs nothing)")
+    if model and not model.isprintable():
+        raise CIError(f"--model {model!r} is not a model name")
     if fail_on and not analyze:
         raise CIError("--fail-on needs --analyze: only an analysis has a verdict")
     deadline = time.monotonic() + timeout
     api = Api(server, token, deadline=deadline, sleep=sleep, note=out)
-    if analyze:
-        check_model(api, model)  # before uploading: a refused model leaves no run behind
-    run = upload(api, path)
+    with tempfile.TemporaryFile() as body:
+        request = MultipartBody(body, path, {"model": model} if analyze else None)
+        if analyze:
+            # Before uploading: a refused model or a run over --max-cost leaves no run behind.
+            check_model(api, model)
+            check_estimate(request.estimate(api), max_cost_usd, out)
+        run = request.upload(api)
     outcome.run = {"id": run["id"], "url": run["url"]}
     out(f"uploaded {path.name}: {run['url']}")
     if not (analyze or wait):
@@ -302,6 +323,34 @@ def check_model(api: Api, model: str) -> None:
         raise CIError(f"unknown_model: the server offers no model {model!r} (see `GET /api/v1/models`); nothing was uploaded")
     if not row.get("available"):
         raise CIError(f"model_unavailable: {model} cannot be used on the server: {row.get('unavailable_reason')}; nothing was uploaded")
+
+
+def expected_total_usd(estimate: dict) -> float:
+    """What the analysis is expected to cost: with its compression when it needs one
+    (the rule the server holds max_cost_usd to, webapp.llm.compression_preview)."""
+    plan = estimate.get("compression")
+    if plan and plan.get("possible") and plan.get("strategy") != "none":
+        return plan["total_usd"]
+    return estimate["total_usd"]
+
+
+def check_estimate(estimate: dict, max_cost_usd: float | None, out: Callable[[str], None]) -> None:
+    """The server's estimate of the archive (`POST /estimate`) allows the analysis;
+    else CIError naming the server's own refusal code."""
+    plan = estimate.get("compression")
+    if plan and not plan.get("possible"):
+        raise CIError(f"does_not_fit: {plan.get('reason')}; nothing was uploaded")
+    total = expected_total_usd(estimate)
+    if not estimate.get("price_known", True):
+        if max_cost_usd is not None:
+            raise CIError(f"price_unknown: {estimate.get('price_note')} Until then --max-cost cannot be checked; "
+                          "nothing was uploaded")
+        out(f"estimate: {estimate['model']} has no known price; {estimate['input_tokens']:,} input tokens")
+        return
+    if max_cost_usd is not None and total > max_cost_usd:
+        raise CIError(f"over_max_cost: the estimate ${total:.4f} for {estimate['model']} exceeds --max-cost "
+                      f"${decimal.Decimal(str(max_cost_usd)).normalize():f}; nothing was uploaded")
+    out(f"estimate: ${total:.4f} with {estimate['model']} ({estimate['input_tokens']:,} input tokens)")
 
 
 def _analysis_outcome(analysis: dict) -> dict:

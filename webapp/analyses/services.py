@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analysis.registry import ModelUnavailable, RegistryError, UnknownModel
-from webapp.analyses.budget import check_budget, format_usd
+from webapp.analyses.budget import budget_state, check_budget, format_usd
 from webapp.analyses.errors import AnalysisRefused
 from webapp.analyses.models import Analysis, ShareLink, Status
 from webapp.analyses.requests import AnalysisRequest
@@ -78,6 +78,10 @@ def do_analyse(
         raise AnalysisRefused(estimate["compression"]["reason"], "does_not_fit")
     # With compression, the expected total includes the compression calls.
     estimate_usd = Decimal(str(expected_total_usd(estimate)))
+    if not estimate.get("price_known", True) and (max_cost_usd is not None or budget_state(run.team).limit is not None):
+        # Its $0 would pass any limit: a cost limit needs a price to check against.
+        limit = "max_cost_usd" if max_cost_usd is not None else "this team's monthly budget"
+        raise AnalysisRefused(f"{estimate['price_note']} Until then {limit} cannot be checked.", "price_unknown")
     if max_cost_usd is not None and estimate_usd > max_cost_usd:
         raise AnalysisRefused(
             f"The estimate {format_usd(estimate_usd)} exceeds max_cost_usd {format_usd(max_cost_usd)}.",

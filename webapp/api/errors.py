@@ -12,6 +12,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.http import Http404, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 
+from analysis.massgen import RunFormatError
 from analysis.registry import ModelUnavailable, UnknownModel
 from webapp.api.filters import BadQuery
 from webapp.api.responses import rounded
@@ -29,6 +30,8 @@ ERROR_TABLE: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], 
     (PermissionDenied, 403, "forbidden", None),
     (UploadTooLarge, 413, "too_large", None),
     (UploadRejected, 400, "bad_upload", None),
+    # An archive that holds no readable run, or breaks the reader's archive limits (an estimate reads it at once).
+    (RunFormatError, 400, "bad_upload", None),
     (BadQuery, 400, "bad_query", None),
     (UnknownModel, 400, "unknown_model", None),
     (ModelUnavailable, 400, "model_unavailable", None),

@@ -222,8 +222,8 @@ PATHS["/runs/{run_id}/analyses"] = {
             "202": _json("Queued.", "AnalysisQueued"),
             "400": _json(
                 "Refused: `error` is `bad_request`, `unknown_model`, `model_unavailable`, `bad_compression`, "
-                "`does_not_fit` (nothing makes the run fit the model), `over_max_cost` (with `estimate_usd`, `max_cost_usd`) or `over_budget` (with `estimate_usd`, "
-                "`left_usd`, `budget_usd`, `spent_usd`).",
+                "`does_not_fit` (nothing makes the run fit the model), `over_max_cost` (with `estimate_usd`, `max_cost_usd`), `over_budget` (with `estimate_usd`, "
+                "`left_usd`, `budget_usd`, `spent_usd`) or `price_unknown` (the model has no price and `max_cost_usd` or a budget applies).",
                 "AnalysisRefused",
             ),
             "404": _error("No such run in the token's team, or no such `turn`/`attempt` in the run."),
@@ -428,6 +428,32 @@ PATHS["/runs/{run_id}/estimate"] = {
         },
     ),
 }
+PATHS["/estimate"] = {
+    "post": operation(
+        "Estimate an archive before uploading it",
+        "The body of `POST /runs` (a .zip, .tar.gz or .tgz of a MassGen `log_*` folder in the multipart field `file`) "
+        "plus the form field `model` (and optionally `compression`): what analysing that run would cost, in the shape "
+        "of `POST /runs/{run_id}/estimate`. The archive is checked and read as an upload is (same limits), in a "
+        "temporary folder removed before the answer; no run is stored and nothing is spent. `debrief ci upload "
+        "--analyze` asks this first, so a run over `--max-cost` is never uploaded.",
+        {
+            "200": _json("The estimate.", "Estimate"),
+            "400": _error("`bad_request` (not multipart, no `file` or no `model`, a bad `compression`), `bad_upload` "
+                          "(not an archive, or no MassGen run in it), `unknown_model` or `model_unavailable`."),
+            "413": _error("Over an upload limit (DEBRIEF_MAX_UPLOAD_BYTES, DEBRIEF_MAX_UPLOAD_FILES); the detail names it."),
+        },
+        scopes=["upload", "read", "full"],
+        request_body={
+            "required": True,
+            "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["file", "model"], "properties": {
+                "file": {"type": "string", "format": "binary", "minLength": 1,
+                         "description": "the archive; its name ends .zip, .tar.gz or .tgz"},
+                "model": {"type": "string", "minLength": 1, "pattern": "\\S"},
+                "compression": {"type": "string", "enum": ["auto", "native", "summarize", "off"], "default": "auto"},
+            }}}},
+        },
+    ),
+}
 COMPONENTS["schemas"] |= {
     "Model": {
         "type": "object",
@@ -441,8 +467,8 @@ COMPONENTS["schemas"] |= {
             "unavailable_reason": _NULLABLE_STRING,
             "context_window": {"type": "integer"},
             "max_output_tokens": {"type": "integer"},
-            "input_usd_per_mtok": {"type": "number"},
-            "output_usd_per_mtok": {"type": "number"},
+            "input_usd_per_mtok": {**_NUMBER_OR_NULL, "description": "null when the price is unknown"},
+            "output_usd_per_mtok": {**_NUMBER_OR_NULL, "description": "null when the price is unknown"},
             "cached_input_usd_per_mtok": _NUMBER_OR_NULL,
             "supports_reasoning": {"type": "boolean"},
             "supports_native_compaction": {"type": "boolean"},
@@ -453,6 +479,8 @@ COMPONENTS["schemas"] |= {
             "availability_note": {**_NULLABLE_STRING, "description": "`not confirmed: ...` when the endpoint's "
                                   "model list could not be read; a model it does not list is unavailable, "
                                   "`not offered by this endpoint`."},
+            "price_known": {"type": "boolean", "description": "false for a model only its endpoint's list names "
+                            "(a self-hosted server's own): custom, prices null; give it a price in the models file"},
         },
     },
     "Estimate": {
@@ -467,8 +495,8 @@ COMPONENTS["schemas"] |= {
             "input_usd": _MONEY,
             "output_usd": _MONEY,
             "total_usd": _MONEY,
-            "input_usd_per_mtok": {"type": "number"},
-            "output_usd_per_mtok": {"type": "number"},
+            "input_usd_per_mtok": {**_NUMBER_OR_NULL, "description": "null when the price is unknown"},
+            "output_usd_per_mtok": {**_NUMBER_OR_NULL, "description": "null when the price is unknown"},
             "cached_input_usd_per_mtok": _NUMBER_OR_NULL,
             "context_window": {"type": "integer"},
             "output_reserve_tokens": {"type": "integer"},
@@ -496,6 +524,9 @@ COMPONENTS["schemas"] |= {
                 "cost_warning_usd": _MONEY,
                 "warnings": {"type": "array", "items": {"type": "string"}},
             }},
+            "price_known": {"type": "boolean", "description": "false: the model has no price, so the dollar figures "
+                            "are 0 and mean unknown; `price_note` says how to give it one"},
+            "price_note": _NULLABLE_STRING,
         },
     },
 }

@@ -46,6 +46,7 @@ class RunChoice:
     features: tuple[str, ...]
     recommended: bool  # the deployment's default model
     cheapest_fitting: bool  # the cheapest usable model that holds the run uncompressed
+    price_known: bool = True  # False: total_usd is 0 because the model has no price
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "features": list(self.features)}
@@ -65,7 +66,8 @@ def run_choices(material: RunMaterial, compression: str = DEFAULT_COMPRESSION) -
     choices = [_choice(row, estimate, cheapest) for row, estimate in rows]
     return sorted(
         choices,
-        key=lambda c: (not c.recommended, not c.cheapest_fitting, not c.runnable, c.total_usd, c.name),
+        # An unpriced model's $0 is not the cheapest: priced models first.
+        key=lambda c: (not c.recommended, not c.cheapest_fitting, not c.runnable, not c.price_known, c.total_usd, c.name),
     )
 
 
@@ -91,6 +93,7 @@ def _choice(row: dict[str, Any], estimate: dict[str, Any], cheapest: str | None)
         features=features,
         recommended=row["is_default"],
         cheapest_fitting=row["name"] == cheapest,
+        price_known=estimate.get("price_known", True),
     )
 
 
@@ -104,7 +107,7 @@ def render_choices(choices: list[RunChoice], numbered: bool = True) -> str:
         marks = [mark for mark, on in (("recommended", choice.recommended), ("cheapest that fits", choice.cheapest_fitting)) if on]
         prefix = f"{number:>3}. " if numbered else ""
         lines.append(
-            f"{prefix}{choice.name.ljust(width)}  {_money(choice.total_usd):>9}  {choice.fit}"
+            f"{prefix}{choice.name.ljust(width)}  {_money(choice.total_usd) if choice.price_known else 'price ?':>9}  {choice.fit}"
             f"  ({choice.input_tokens:,} of {choice.context_window:,} tokens)"
             + (f"  {', '.join(choice.features)}" if choice.features else "")
             + (f"  [{'; '.join(marks)}]" if marks else "")

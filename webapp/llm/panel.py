@@ -124,6 +124,8 @@ def _label(row: dict[str, Any]) -> str:
         parts.append("reasoning")
     if row["supports_native_compaction"]:
         parts.append("native compaction")
+    if row.get("price_known") is False:
+        parts.append("price unknown")
     if row["is_default"]:
         parts.append("default (recommended)")
     if not row["available"]:

@@ -35,6 +35,7 @@ __all__ = [
     "COMPRESSION_CHOICES",
     "DEFAULT_COMPRESSION",
     "RunMaterial",
+    "default_note",
     "digest_for_run",
     "estimate_for_run",
     "estimate_material",
@@ -72,6 +73,12 @@ def list_models(
         for model in registry.all(provider=provider or None, available=available)
         if needle in model.name.casefold()
     ]
+
+
+def default_note() -> str | None:
+    """Why the default model is debrief/offline although a provider is configured
+    (its endpoint lists nothing usable); None otherwise."""
+    return get_registry().default_note
 
 
 def list_providers() -> list[str]:

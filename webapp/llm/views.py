@@ -10,7 +10,7 @@ from django.views.decorators.vary import vary_on_headers
 from analysis.registry import RegistryError
 from webapp.llm import panel
 from webapp.llm.model_order import split_usable, usable_first
-from webapp.llm.services import list_models, list_providers
+from webapp.llm.services import default_note, list_models, list_providers
 from webapp.runs.models import Run
 from webapp.runs.presenters import choose_attempt
 from webapp.teams.access import get_for_member, membership_for
@@ -58,6 +58,7 @@ def model_list(request):
             usable, locked = split_usable(rows)
             rows = usable + [{"locked": line} for line in locked]
         context["providers"] = list_providers()
+        context["default_note"] = default_note()
     except RegistryError as error:
         context["error"] = f"The model registry is misconfigured: {error}"
         rows = []

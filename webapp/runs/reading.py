@@ -48,13 +48,7 @@ def prepare(run: Run, session: Session) -> Prepared:
     """Scrub the stored session and build the run's rows from it."""
     root = session.root
     summary = summarize(session)
-    for entry in session.iter_files():
-        # Nothing with a secret in it is kept: MassGen writes API keys into the
-        # metadata, and before 0.1.80 into its event streams and logs too.
-        if entry.path.rsplit("/", 1)[-1] == METADATA_FILE:
-            scrub_metadata_file(root / entry.path)
-        else:
-            scrub_file(root / entry.path)
+    scrub_session(session)
     rows = build_rows(session, summary)
     files = [RunFile(run_id=run.pk, path=entry.path, size=entry.size) for entry in session.iter_files()]
     fields = run_fields(session, summary) | {"storage_path": storage.relative(root)}
@@ -103,6 +97,17 @@ def reread_run(run: Run) -> Run:
     store(run, prepare(run, session), expected=RunStatus.READY)
     run.refresh_from_db()
     return run
+
+
+def scrub_session(session: Session) -> None:
+    """Rewrite every file of an extracted session without secrets: MassGen writes API
+    keys into the metadata, and before 0.1.80 into its event streams and logs too.
+    What is stored and what is estimated from an archive both go through this."""
+    for entry in session.iter_files():
+        if entry.path.rsplit("/", 1)[-1] == METADATA_FILE:
+            scrub_metadata_file(session.root / entry.path)
+        else:
+            scrub_file(session.root / entry.path)
 
 
 def scrub_metadata_file(path: Path) -> None:

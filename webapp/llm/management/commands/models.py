@@ -43,6 +43,9 @@ class Command(BaseCommand):
         except (RegistryError, RunNotReady, NoSuchTarget) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(_json(rows) if json else render_models_table(rows))
+        note = None if json else get_registry().default_note
+        if note:
+            self.stderr.write(f"Note: {note}.")
 
 
 def _json(value) -> str:
