@@ -31,6 +31,7 @@ from webapp.analyses.markdown import render_markdown
 from webapp.analyses.models import MONEY_QUANTUM, Analysis, Stage, Status
 from webapp.core.leases import LeasedWork, gave_up_after_crashes
 from webapp.core.task_options import call_timeout, retry_detail, retry_entry
+from webapp.llm import metrics as llm_metrics
 from webapp.llm.compression_config import compression_settings
 from webapp.llm.registry import get_registry
 from webapp.llm.services import digest_for_run
@@ -234,6 +235,7 @@ def _record_call(analysis: Analysis, call: CallRecord, phase: str, text: str | N
         entry["text"] = text
         fields["raw_reply"] = text
     _update(analysis, **fields)
+    llm_metrics.count_call(call.model, llm_metrics.OK, call.cost_usd)
 
 
 def _count_unconfirmed(analysis: Analysis, estimate: dict, reason: str) -> None:
@@ -245,6 +247,7 @@ def _count_unconfirmed(analysis: Analysis, estimate: dict, reason: str) -> None:
         unconfirmed_calls=[*analysis.unconfirmed_calls, entry],
         unconfirmed_usd=analysis.unconfirmed_usd + _money(estimate["cost_usd"]),
     )
+    llm_metrics.count_call(estimate.get("model", "unknown"), llm_metrics.UNCONFIRMED, estimate["cost_usd"])
 
 
 def _money(value: float) -> Decimal:

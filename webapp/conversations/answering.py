@@ -25,6 +25,7 @@ from webapp.conversations.models import Message, MessageStatus, Role
 from webapp.conversations.offline import offline_answer
 from webapp.core.leases import LeasedWork, gave_up_after_crashes
 from webapp.core.task_options import call_timeout, retry_detail, retry_entry
+from webapp.llm import metrics as llm_metrics
 from webapp.llm.compaction_memory import DatabaseCompactionSupport
 from webapp.llm.compression_config import summariser_model
 from webapp.llm.registry import get_registry
@@ -129,6 +130,7 @@ def _record_call(message: Message, call: CallRecord) -> None:
         reasoning_tokens=message.reasoning_tokens + usage.reasoning_tokens,
         cost_usd=message.cost_usd + Decimal(str(call.cost_usd)).quantize(MONEY_QUANTUM),
     )
+    llm_metrics.count_call(call.model, llm_metrics.OK, call.cost_usd)
 
 
 def _update(message: Message, **fields) -> None:

@@ -27,6 +27,7 @@ from analysis.massgen import ArchiveRejected, RunFormatError, read_session
 from analysis.massgen.metadata import MAX_CONFIG_NODES, MAX_METADATA_BYTES
 from analysis.massgen.summary import summarize
 from analysis.redaction.scrub import scrub, scrub_file
+from webapp.core import metrics
 from webapp.runs import storage
 from webapp.runs.ingest_rows import build_rows, run_fields
 from webapp.core.leases import LEASE_SECONDS, LeasedWork, gave_up_after_crashes
@@ -160,6 +161,8 @@ def _store(run: Run, fields: dict, rows, files: list[RunFile]) -> None:
         )
         if updated != 1:
             raise _RunVanished()
+        metrics.inc("debrief_runs_ingested")
+        metrics.inc("debrief_ingest_bytes", run.size_bytes)
         _delete_rows(run)
         rows.save(run)
         RunFile.objects.bulk_create(files, batch_size=1000)
