@@ -4,7 +4,8 @@ from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from webapp.core.health import queue_depths, run_checks
 from webapp.core.metrics import DatabaseCollector
@@ -29,4 +30,5 @@ def metrics(request):
         raise Http404
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DatabaseCollector(queue_depths))
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    # The classic text format (0.0.4), which every Prometheus version reads.
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)
