@@ -194,7 +194,7 @@ def test_the_api_filters_and_pages_by_cursor(client, people, tokens):
 
 @pytest.mark.parametrize("query, ok", [
     ({"limit": "200"}, True), ({"limit": "201"}, False), ({"limit": "0"}, False),
-    ({"action": "run.exploded"}, False), ({"cursor": "abc"}, False), ({"cursor": "9" * 19}, False), ({"cursor": "9" * 18}, True),
+    ({"action": "run.exploded"}, False), ({"actor": "a" * 150}, True), ({"actor": "a" * 151}, False), ({"cursor": "abc"}, False), ({"cursor": "9" * 19}, False), ({"cursor": "9" * 18}, True),
 ])
 def test_the_api_refuses_a_query_it_cannot_read(client, tokens, query, ok):
     response = client.get("/api/v1/audit", query, headers=bearer(tokens.full))

@@ -119,3 +119,17 @@ def test_a_task_run_by_a_separate_worker_process_is_counted_on_the_web(client, c
             return
         time.sleep(0.3)
     pytest.fail(f"the worker's task never showed on /metrics; its log:\n{celery_worker.output()}")
+
+
+def test_the_sample_dashboard_queries_only_metrics_that_exist(client, metrics_token):
+    import json
+    import re
+    from pathlib import Path
+
+    text = client.get("/metrics", headers=bearer(TOKEN)).content.decode()
+    exposed = set(re.findall(r"^# TYPE (\w+) (\w+)$", text, re.M))
+    names = {name + suffix for name, kind in exposed for suffix in (("_bucket", "_sum", "_count") if kind == "histogram" else ("",))}
+    dashboard = json.loads((Path(__file__).resolve().parents[2] / "docs" / "grafana-dashboard.json").read_text())
+    queried = {name for panel in dashboard["panels"] for target in panel["targets"] for name in re.findall(r"debrief_\w+", target["expr"])}
+    assert queried and queried <= names, queried - names
+    assert {"debrief_tasks_total", "debrief_queue_depth", "debrief_llm_cost_usd_total"} <= queried

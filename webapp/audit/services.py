@@ -54,8 +54,10 @@ class AuditFilter:
 
     @classmethod
     def parse(cls, query) -> "AuditFilter":
-        """From a query dict; an unknown action is a ValueError naming the known ones."""
-        actor = (query.get("actor") or "").strip()[:MAX_ACTOR_NAME_CHARS]
+        """From a query dict; an unknown action or an overlong actor is a ValueError saying so."""
+        actor = (query.get("actor") or "").strip()
+        if len(actor) > MAX_ACTOR_NAME_CHARS:
+            raise ValueError(f"actor has at most {MAX_ACTOR_NAME_CHARS} characters.")
         action = (query.get("action") or "").strip()
         if action and action not in Action.values:
             raise ValueError(f"Unknown action {action!r}; use one of {', '.join(Action.values)}.")

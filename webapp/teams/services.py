@@ -90,6 +90,7 @@ def do_set_retention(team: Team, actor, days: int | None, *, use_default: bool =
     team.retention_days, team.retention_set = (None, False) if use_default else (days, True)
     team.save(update_fields=["retention_days", "retention_set"])
     if (team.effective_retention_days, team.retention_set) != before:
-        record(team, actor, Action.RETENTION_CHANGED, "retention", before=before[0], after=team.effective_retention_days,
-               server_default=use_default)
+        # None: kept forever.
+        record(team, actor, Action.RETENTION_CHANGED, "retention", before_days=before[0], after_days=team.effective_retention_days,
+               **({"server_default": True} if use_default else {}))
     return team
