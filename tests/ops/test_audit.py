@@ -13,6 +13,7 @@ from tests.analyses.support import work
 from tests.api.conftest import bearer
 from tests.api.test_runs_api import post_archive
 from tests.ingest.support import upload_archive, zip_bytes
+from tests.ingest.test_server_folders import server_root  # noqa: F401 - fixture
 from tests.samples import SMALLEST, ingest_sample
 from webapp.analyses import services as analyses
 from webapp.analyses.budget import do_set_budget
@@ -20,6 +21,7 @@ from webapp.api.models import ApiToken
 from webapp.api.tokens import do_create_token, do_revoke_token
 from webapp.audit.models import Action, AppendOnly, AuditEntry
 from webapp.audit.services import AUDIT_PAGE_SIZE, SYSTEM, record
+from webapp.runs import folders, tasks
 from webapp.runs.services import do_delete_run
 from webapp.teams import services as teams
 from webapp.teams.models import Membership
@@ -83,6 +85,13 @@ def test_an_api_token_is_named_as_the_actor(client, people, tokens, storage_dir)
         ("token", upload_token.pk, f"token acme upload ({upload_token.prefix}…{upload_token.last4})"),
         ("token", ApiToken.objects.get(name="acme full").pk, f"token acme full ({ApiToken.objects.get(name='acme full').display})"),
     ]
+
+
+def test_the_periodic_import_is_recorded_as_the_system_and_a_persons_import_as_them(people, server_root):
+    sessions = [session for session in folders.list_server_sessions(people.team_a) if session.complete]
+    folders.do_import_server_session(people.team_a, sessions[0].path, people.bob)
+    tasks.import_server_folders()
+    assert actions(people.team_a) == [(Action.RUN_IMPORTED, "bob")] + [(Action.RUN_IMPORTED, "system")] * (len(sessions) - 1)
 
 
 def test_a_refused_action_records_nothing(people):

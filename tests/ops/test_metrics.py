@@ -133,3 +133,36 @@ def test_the_sample_dashboard_queries_only_metrics_that_exist(client, metrics_to
     queried = {name for panel in dashboard["panels"] for target in panel["targets"] for name in re.findall(r"debrief_\w+", target["expr"])}
     assert queried and queried <= names, queried - names
     assert {"debrief_tasks_total", "debrief_queue_depth", "debrief_llm_cost_usd_total"} <= queried
+
+
+def test_a_failed_and_retried_call_is_counted_by_its_status(client, people, no_enqueue, storage_dir, metrics_token, fake_model):
+    from tests.analyses.test_retries import SERVER_ERROR
+    from webapp.analyses import tasks
+
+    fake_model.script("chat", SERVER_ERROR)
+    analysis = analyses.do_request_analysis(ingest_sample(people.team_a), people.alice, FAKE_MODEL)
+    tasks.run_analysis.apply(args=[str(analysis.pk)])  # eager: the retry runs at once
+    samples = scrape(client)
+    provider = provider_of(FAKE_MODEL)
+    calls = {dict(labels)["status"]: value for (name, labels), value in samples.items() if name == "debrief_llm_calls_total"}
+    assert calls == {"http_500": 1, "ok": 1}
+    task = "webapp.analyses.tasks.run_analysis"
+    assert samples[("debrief_tasks_total", (("outcome", "retry"), ("task", task)))] == 1
+    assert samples[("debrief_tasks_total", (("outcome", "success"), ("task", task)))] == 1
+    assert provider
+
+
+def test_queue_depth_counts_the_messages_waiting(client, settings, metrics_token):
+    from webapp.celery import app as celery_app
+
+    queue = "metrics-test-queue"
+    settings.CELERY_TASK_QUEUES_NAMES = (*settings.CELERY_TASK_QUEUES_NAMES, queue)
+    with celery_app.connection_for_write() as connection:
+        for _ in range(2):
+            celery_app.send_task("webapp.core.tasks.record_heartbeat", args=["nobody"], queue=queue, connection=connection)
+    try:
+        assert scrape(client)[("debrief_queue_depth", (("queue", queue),))] == 2
+    finally:
+        with celery_app.connection_for_write() as connection:
+            connection.default_channel.queue_purge(queue)
+    assert scrape(client)[("debrief_queue_depth", (("queue", queue),))] == 0

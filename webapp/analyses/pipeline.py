@@ -75,6 +75,7 @@ def release_all_claims() -> int:
 
 def retry_later(analysis: Analysis, error: Exception, delay: float, hold_seconds: float) -> None:
     """Hold the row until its retry (due in `delay` seconds), saying why on the page."""
+    llm_metrics.count_failed_call(analysis.current_model or analysis.model, error)
     WORK.hold_for_retry(analysis, hold_seconds, retry_entry(error, delay), stage_detail=retry_detail(error, delay)[:255])
 
 

@@ -57,6 +57,8 @@ def release_all_claims() -> int:
 
 def retry_later(message: Message, error: Exception, delay: float, hold_seconds: float) -> None:
     """Hold the answer until its retry (due in `delay` seconds), saying why on the page."""
+    analysis = message.conversation.analysis
+    llm_metrics.count_failed_call(analysis.answered_model, error)
     WORK.hold_for_retry(message, hold_seconds, retry_entry(error, delay), detail=retry_detail(error, delay)[:255])
 
 

@@ -45,12 +45,18 @@ def queue_depths() -> dict[str, int]:
         transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
     ) as conn:
         conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
-        channel = conn.default_channel
         for queue in settings.CELERY_TASK_QUEUES_NAMES:
-            try:
-                depths[queue] = channel.queue_declare(queue=queue, passive=True).message_count
-            except ChannelError:  # never declared, or (Redis) declared and empty: nothing waits
-                depths[queue] = 0
+            # A channel per queue: on AMQP a failed passive declare closes its channel.
+            with conn.channel() as channel:
+                if hasattr(channel, "_size"):
+                    # Redis (kombu's virtual transport): its passive declare misses queues
+                    # under a global key prefix; `_size` counts every priority list.
+                    depths[queue] = channel._size(queue)
+                    continue
+                try:
+                    depths[queue] = channel.queue_declare(queue=queue, passive=True).message_count
+                except ChannelError:  # never declared: nothing waits
+                    depths[queue] = 0
     return depths
 
 

@@ -32,8 +32,8 @@ log = logging.getLogger(__name__)
 # name (as exposed, without `_total`) -> (help, label names)
 COUNTERS = {
     "debrief_tasks": ("Celery tasks finished, by task and outcome (success, failure, retry).", ("task", "outcome")),
-    "debrief_llm_calls": ("Provider calls, by provider, model and status (ok, or unconfirmed: probably billed, no reply).",
-                          ("provider", "model", "status")),
+    "debrief_llm_calls": ("Provider calls, by provider, model and status: ok; unconfirmed (probably billed, reply lost); "
+                          "http_NNN or error (failed, retried).", ("provider", "model", "status")),
     "debrief_llm_cost_usd": ("Dollars spent on provider calls, confirmed and estimated-unconfirmed.", ("provider", "model")),
     "debrief_runs_ingested": ("Runs ingested to ready.", ()),
     "debrief_ingest_bytes": ("Bytes of the archives of runs ingested to ready.", ()),

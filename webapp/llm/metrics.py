@@ -20,6 +20,17 @@ def provider_of(model_name: str) -> str:
         return "unknown"
 
 
+def failed_status(error: Exception) -> str:
+    """`http_429`, `http_500`, ... for a provider's answer; `error` for a call
+    that got none (time-out, connection refused)."""
+    code = getattr(error, "status_code", None)
+    return f"http_{code}" if isinstance(code, int) else "error"
+
+
+def count_failed_call(model_name: str, error: Exception) -> None:
+    count_call(model_name, failed_status(error), 0)
+
+
 def count_call(model_name: str, status: str, cost_usd: float) -> None:
     provider = provider_of(model_name)
     metrics.inc("debrief_llm_calls", provider=provider, model=model_name, status=status)

@@ -52,7 +52,8 @@ def do_create_run_from_upload(team, user, uploads: list[StagedUpload], *, source
             upload.close()
 
 
-def do_import_folder(team, path: Path | str, user=None, *, source: str = RunSource.FOLDER, source_path: str = "", enqueue: bool = True) -> tuple[Run, bool]:
+def do_import_folder(team, path: Path | str, user=None, *, source: str = RunSource.FOLDER, source_path: str = "", enqueue: bool = True,
+                     actor=USER) -> tuple[Run, bool]:
     """A run from a `log_*` folder on this machine, copied into storage; the
     folder itself is only read. `enqueue=False` leaves the run queued for a
     caller that ingests it right away (the demo)."""
@@ -65,7 +66,7 @@ def do_import_folder(team, path: Path | str, user=None, *, source: str = RunSour
     run_id = uuid.uuid4()
     staged, fingerprint = _pack_staged(run_id, folder.name, files, str(folder))
     return _register(team, user, run_id, staged, fingerprint, source=source, original_name=folder.name, source_path=source_path,
-                     enqueue=enqueue, skipped=skipped)
+                     enqueue=enqueue, skipped=skipped, actor=actor)
 
 
 def do_import_path(team, path: Path | str, user=None, *, source: str = RunSource.FOLDER, enqueue: bool = True) -> tuple[Run, bool]:
