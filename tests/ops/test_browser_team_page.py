@@ -3,7 +3,7 @@ the audit log, at desktop and phone widths."""
 
 import pytest
 
-from tests.browser import browser, log_in, page  # noqa: F401 - fixtures
+from tests.browser import log_in
 from webapp.audit.models import Action
 from webapp.audit.services import record
 
@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("width", [1440, 390])
-def test_an_owner_sets_retention_and_sees_it_in_the_audit_log(page, live_server, people, tmp_path, width):  # noqa: F811
+def test_an_owner_sets_retention_and_sees_it_in_the_audit_log(page, live_server, people, tmp_path, width):
     record(people.team_a, people.bob, Action.RUN_UPLOADED, "run 0b6e5f2a-1d7c-4c1e-9a51-2f0d8c3b7e11", name="log_20261203_101500_000000", source="upload", size_bytes=48213)
     page.set_viewport_size({"width": width, "height": 900})
     log_in(page, live_server, "alice", people.password)
