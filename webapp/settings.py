@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "axes",  # login throttling; see "Throttling" below
     "csp",  # the Content-Security-Policy header; see "Content-Security-Policy" below
     "webapp.core",
+    "webapp.audit",
     "webapp.teams",
     "webapp.runs",
     "webapp.api",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "webapp.core.logs.RequestIdMiddleware",  # first, so every later line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # above WhiteNoise, so static files carry the policy too
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -203,6 +205,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Workers record their heartbeat themselves (webapp/core/heartbeat.py), not through beat.
 CELERY_BEAT_SCHEDULE = {}
 
+# /metrics answers only `Authorization: Bearer <this>`; unset, it is a 404.
+DEBRIEF_METRICS_TOKEN = env.str("DEBRIEF_METRICS_TOKEN")
+
 # --- Security ----------------------------------------------------------------
 # The only trusted source of X-Forwarded-For: how many reverse proxies stand in
 # front of the web server (webapp/core/client_ip.py). 0 reads REMOTE_ADDR.
@@ -282,11 +287,17 @@ CONTENT_SECURITY_POLICY = {
 }
 # --- end of Content-Security-Policy --------------------------------------------
 
+# LOG_FORMAT=json: one JSON object per line with the request id or task id
+# (webapp/core/logs.py), for log collectors.
+LOG_FORMAT = env.choice("LOG_FORMAT", "plain", ("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "webapp.core.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))},
     "loggers": {
         "celery": {"level": "INFO"},
@@ -345,6 +356,16 @@ CELERY_BEAT_SCHEDULE["recover-runs"] = {"task": "webapp.runs.tasks.recover_runs"
 DEBRIEF_DEMO_RUNS_DIR = Path(env.str("DEBRIEF_DEMO_RUNS_DIR", str(BASE_DIR / "tests" / "fixtures" / "massgen-runs"))).resolve()
 DEBRIEF_API_RATE_LIMIT = env.int("DEBRIEF_API_RATE_LIMIT", DEFAULT_API_RATE_LIMIT, minimum=1)
 DEBRIEF_API_RATE_WINDOW_SECONDS = env.int("DEBRIEF_API_RATE_WINDOW_SECONDS", DEFAULT_API_RATE_WINDOW_SECONDS, minimum=1)
+# Runs older than this many days are deleted by a daily task, for every team whose
+# owners have not chosen their own retention on the Team page. Empty: keep forever.
+from webapp.teams.retention import parse_optional_days  # noqa: E402
+
+try:
+    DEBRIEF_RETENTION_DAYS = parse_optional_days(env.str("DEBRIEF_RETENTION_DAYS"))
+except ValueError as error:
+    raise ImproperlyConfigured(f"DEBRIEF_RETENTION_DAYS: {error}") from None
+RETENTION_SWEEP_SECONDS = 24 * 60 * 60
+CELERY_BEAT_SCHEDULE["prune-expired-runs"] = {"task": "webapp.runs.tasks.prune_expired_runs", "schedule": float(RETENTION_SWEEP_SECONDS)}
 # --- end of Runs and ingest ----------------------------------------------------
 
 # --- Models ------------------------------------------------------------------

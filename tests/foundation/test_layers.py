@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Bottom to top; an app may import, load and include only apps to its left (and itself).
-APPS = ("core", "teams", "runs", "api", "llm", "analyses", "conversations", "home")
+APPS = ("core", "audit", "teams", "runs", "api", "llm", "analyses", "conversations", "home")
 # analysis/ packages, bottom to top (docs/architecture.md, "Layers").
 PACKAGES = ("redaction", "massgen", "llm", "registry", "report", "digest", "offline", "compression", "engine")
 # What only the engine may use: calling a model, and shrinking a request (its plans,

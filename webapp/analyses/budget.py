@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone as dt_timezone
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from django.db import transaction
 from django.db.models import Case, F, Sum, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from webapp.analyses.errors import AnalysisRefused
+from webapp.audit.models import Action
+from webapp.audit.services import record
 from webapp.analyses.models import IN_FLIGHT, Analysis, TeamBudget
 
 # Dotted paths of `(team, since) -> Spending` functions for what else a team spends
@@ -130,10 +133,18 @@ def check_budget(team, estimate: Decimal) -> BudgetState:
     return state
 
 
+@transaction.atomic
 def do_set_budget(team, user, monthly_limit_usd: Decimal | None) -> TeamBudget:
     if monthly_limit_usd is not None and monthly_limit_usd < 0:
         raise ValueError("A budget cannot be negative.")
+    before = TeamBudget.objects.filter(team=team).values_list("monthly_limit_usd", flat=True).first()
     budget, _ = TeamBudget.objects.update_or_create(
         team=team, defaults={"monthly_limit_usd": monthly_limit_usd, "updated_by": user}
     )
+    if before != monthly_limit_usd:
+        record(team, user, Action.BUDGET_CHANGED, "monthly budget", before=_usd_or_none(before), after=_usd_or_none(monthly_limit_usd))
     return budget
+
+
+def _usd_or_none(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from analysis.llm.calls import CallRecord
 from webapp.analyses.models import MONEY_QUANTUM
+from webapp.llm import metrics as llm_metrics
 
 IN_FLIGHT_WHEN_WORKER_STOPPED = "in flight when its worker stopped"
 REASON_CHARS = 255
@@ -56,6 +57,7 @@ class RowLedger:
             cost_usd=row.cost_usd + money(call.cost_usd),
             **extra,
         )
+        llm_metrics.count_call(call.model, llm_metrics.OK, call.cost_usd)
 
     def confirmed_fields(self, call: CallRecord, phase: str, text: str | None, entry: dict) -> dict[str, Any]:
         return {}
@@ -86,6 +88,7 @@ def count_unconfirmed(row: models.Model, estimate: dict, reason: str) -> None:
         unconfirmed_calls=[*row.unconfirmed_calls, entry],
         unconfirmed_usd=row.unconfirmed_usd + money(estimate["cost_usd"]),
     )
+    llm_metrics.count_call(estimate.get("model", "unknown"), llm_metrics.UNCONFIRMED, estimate["cost_usd"])
 
 
 def unconfirmed_json(row: models.Model) -> dict[str, Any]:

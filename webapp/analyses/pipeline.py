@@ -31,6 +31,7 @@ from webapp.analyses.models import Analysis, Stage, Status
 from webapp.analyses.ledger import RowLedger, settle_in_flight
 from webapp.core.leases import LeasedWork, gave_up_after_crashes
 from webapp.core.task_options import call_timeout, retry_detail, retry_entry
+from webapp.llm import metrics as llm_metrics
 from webapp.llm.compression_config import compression_settings
 from webapp.llm.registry import get_registry
 from webapp.llm.services import digest_for_run
@@ -72,6 +73,7 @@ def release_all_claims() -> int:
 
 def retry_later(analysis: Analysis, error: Exception, delay: float, hold_seconds: float) -> None:
     """Hold the row until its retry (due in `delay` seconds), saying why on the page."""
+    llm_metrics.count_failed_call(analysis.current_model or analysis.model, error)
     WORK.hold_for_retry(analysis, hold_seconds, retry_entry(error, delay), stage_detail=retry_detail(error, delay)[:255])
 
 

@@ -21,6 +21,8 @@ from webapp.analyses.models import Analysis, ShareLink, Status
 from webapp.analyses.requests import AnalysisRequest
 from webapp.analyses.tasks import run_analysis
 from webapp.api.models import ApiToken
+from webapp.audit.models import Action
+from webapp.audit.services import record
 from webapp.llm.compression_preview import can_run, expected_total_usd
 from webapp.llm.registry import get_registry
 from webapp.llm.services import DEFAULT_COMPRESSION, estimate_for_run
@@ -103,6 +105,8 @@ def do_analyse(
             estimate=estimate,
             estimate_usd=estimate_usd,
         )
+        record(run.team, actor, Action.ANALYSIS_REQUESTED, f"analysis {analysis.pk}", run=str(run.pk), model=model.name,
+               estimate_usd=str(estimate_usd))
         # robust: with the broker down the analysis stays queued and requeue_stalled_analyses sends it later.
         transaction.on_commit(lambda: enqueue(analysis.pk), robust=True)
     return analysis
@@ -123,6 +127,7 @@ def _actor(run: Run, actor) -> tuple[AbstractBaseUser | None, ApiToken | None]:
     return actor, None
 
 
+@transaction.atomic
 def do_cancel(analysis: Analysis, actor: AbstractBaseUser | ApiToken) -> Analysis:
     """A queued analysis stops at once; a running one at its next step (a call in
     flight finishes, and is paid for)."""
@@ -131,8 +136,10 @@ def do_cancel(analysis: Analysis, actor: AbstractBaseUser | ApiToken) -> Analysi
     stopped = Analysis.objects.filter(pk=analysis.pk, status=Status.QUEUED).update(
         status=Status.CANCELLED, cancel_requested=True, error="Cancelled before it started.", finished_at=now
     )
-    if not stopped:
-        Analysis.objects.filter(pk=analysis.pk, status=Status.RUNNING).update(cancel_requested=True)
+    asked = stopped or Analysis.objects.filter(pk=analysis.pk, status=Status.RUNNING, cancel_requested=False).update(cancel_requested=True)
+    if asked:
+        record(analysis.team, actor, Action.ANALYSIS_CANCELLED, f"analysis {analysis.pk}", run=str(analysis.run_id),
+               was="queued" if stopped else "running")
     analysis.refresh_from_db()
     return analysis
 
@@ -141,6 +148,7 @@ def share_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@transaction.atomic
 def do_create_share(analysis: Analysis, user, expires_in_days: int | None = None) -> tuple[ShareLink, str]:
     """The link and its token. Only the token's hash is stored, so a copy of the
     database opens no report; the token is shown once, when the link is made."""
@@ -156,15 +164,18 @@ def do_create_share(analysis: Analysis, user, expires_in_days: int | None = None
         created_by=user,
         expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
     )
+    record(analysis.team, user, Action.SHARE_CREATED, f"share …{link.hint} of analysis {analysis.pk}", expires_in_days=expires_in_days)
     return link, token
 
 
+@transaction.atomic
 def do_revoke_share(link: ShareLink, user) -> None:
     """Owners revoke any link of their team; members the links they made."""
     membership = membership_for(user, link.team)
     if not (membership.is_owner or (membership.can_write and link.created_by_id == user.pk)):
         raise PermissionDenied("Only team owners and the link's creator can revoke it.")
-    ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+        record(link.team, user, Action.SHARE_REVOKED, f"share …{link.hint} of analysis {link.analysis_id}")
 
 
 def active_share(token: str) -> ShareLink | None:

@@ -16,6 +16,7 @@ from webapp.runs.models import RunStatus
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 MAX_QUERY_CHARS = 200
+MAX_ID_CURSOR_DIGITS = 18  # a bigint
 
 
 class BadQuery(ValueError):
@@ -95,6 +96,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return created_at, uuid.UUID(run_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadQuery("cursor is not one this API gave out.") from None
+
+
+def decode_id_cursor(cursor: str) -> int:
+    """The audit log's cursor: the id of the last entry of the previous page."""
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > MAX_ID_CURSOR_DIGITS:
+        raise BadQuery("cursor is not one this API gave out.")
+    return int(cursor)
 
 
 def _moment(raw: str, name: str) -> datetime:

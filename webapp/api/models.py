@@ -31,6 +31,13 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name or 'token'} ({self.display})"
 
+    def audit_label(self) -> str:
+        return f"{self.name or 'token'} ({self.prefix}…{self.last4})"
+
+    def audit_actor(self) -> tuple[str, int, str]:
+        """Who this token is in the audit log (webapp.audit.services.describe_actor)."""
+        return "token", self.pk, f"token {self.audit_label()}"
+
     @property
     def display(self) -> str:
         """How the token is shown once its secret is gone: `dbr_read_…a1b2`."""

@@ -40,6 +40,6 @@ def revoke_token(request, token_id: int):
     team = require_membership(request).team
     token = get_object_or_404(ApiToken, pk=token_id, team=team)
     require_write(request.user, team)
-    tokens.do_revoke_token(token)
+    tokens.do_revoke_token(token, request.user)
     messages.success(request, f"Token {token.display} revoked.")
     return redirect("api_tokens")

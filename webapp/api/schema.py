@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from webapp.audit.models import Action, ActorKind
 from webapp.runs.models import RunStatus
 
 API_VERSION = "1"
@@ -531,6 +532,56 @@ COMPONENTS["schemas"] |= {
     },
 }
 # --- end of Models and estimates ------------------------------------------------------
+
+# --- Audit log ----------------------------------------------------------------------
+PATHS["/audit"] = {
+    "get": operation(
+        "Read the audit log",
+        "Who did what in the token's team, newest first: uploads, imports, deletions, analyses requested and "
+        "cancelled, share links, API tokens, members, budget, retention and prunes. Entries are never changed; "
+        "another team's are never shown. Page with `cursor` (the `next_cursor` of the previous page).",
+        {
+            "200": _json("A page of entries.", "AuditPage"),
+            "400": _error("`bad_query`: an unknown `action`, a `limit` out of range or a `cursor` this API did not give out."),
+        },
+        scopes=["full"],
+        parameters=[
+            _query("actor", "only entries by this actor name (a username, `token NAME (dbr_…abcd)`, `operator` or `system`)", {"type": "string", "maxLength": 150}),
+            _query("action", "only entries of this action", {"type": "string", "enum": list(Action.values)}),
+            _query("limit", "entries per page", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}),
+            _query("cursor", "where the previous page ended", {"type": "string", "pattern": "^[0-9]{1,18}$"}),
+        ],
+    ),
+}
+COMPONENTS["schemas"] |= {
+    "AuditEntry": {
+        "type": "object",
+        "required": ["id", "at", "actor", "action", "target", "details"],
+        "properties": {
+            "id": {"type": "integer"},
+            "at": {"type": "string", "format": "date-time"},
+            "actor": {"type": "object", "required": ["kind", "id", "name"], "properties": {
+                "kind": {"type": "string", "enum": list(ActorKind.values)},
+                "id": {"type": "integer", "nullable": True, "description": "the user's or the token's id; null for operator and system"},
+                "name": {"type": "string"},
+            }},
+            "action": {"type": "string", "enum": list(Action.values)},
+            "target": {"type": "string", "description": "what was acted on, e.g. `run <uuid>`"},
+            "details": {"type": "object", "additionalProperties": True},
+        },
+    },
+    "AuditPage": {
+        "type": "object",
+        "required": ["results", "next_cursor", "next"],
+        "properties": {
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}},
+            "next_cursor": _NULLABLE_STRING,
+            "next": {**_NULLABLE_STRING, "format": "uri"},
+        },
+    },
+}
+# --- end of Audit log -----------------------------------------------------------------
+
 
 def build_schema(request=None) -> dict:
     server = request.build_absolute_uri("/api/v1") if request is not None else "/api/v1"

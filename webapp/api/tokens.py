@@ -10,10 +10,13 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from webapp.api.models import ApiToken, Scope
+from webapp.audit.models import Action
+from webapp.audit.services import record
 
 TOKEN_PREFIX = "dbr_"
 TOKEN_RANDOM_BYTES = 32
@@ -26,6 +29,7 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", errors="replace")).hexdigest()
 
 
+@transaction.atomic
 def do_create_token(team, scope: str, name: str = "", user=None) -> tuple[ApiToken, str]:
     """A new token for `team`; returns it and its plaintext, which is never stored."""
     if scope not in Scope.values:
@@ -38,11 +42,15 @@ def do_create_token(team, scope: str, name: str = "", user=None) -> tuple[ApiTok
     token = ApiToken.objects.create(
         team=team, name=name, scope=scope, prefix=prefix, last4=raw[-4:], hash=hash_token(raw), created_by=user
     )
+    record(team, user, Action.TOKEN_CREATED, token.audit_label(), scope=scope)
     return token, raw
 
 
-def do_revoke_token(token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+@transaction.atomic
+def do_revoke_token(token: ApiToken, user=None) -> None:
+    """`user`: who revokes it, for the audit log (None: a command on the server)."""
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+        record(token.team, user, Action.TOKEN_REVOKED, token.audit_label(), scope=token.scope)
 
 
 def authenticate(raw: str) -> ApiToken | None:

@@ -10,6 +10,7 @@ app_name = "api"
 urlpatterns = [
     path("runs", views.runs, name="runs"),
     path("runs/<str:run_id>", views.run, name="run"),
+    path("audit", views.audit, name="audit"),
     path("schema", views.schema, name="schema"),
     path("docs", views.docs, name="docs"),
     path("", include("webapp.analyses.api_urls")),

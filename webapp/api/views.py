@@ -14,6 +14,7 @@ from webapp.api.decorators import api_route, api_view
 from webapp.api.errors import api_error
 from webapp.api.models import Scope
 from webapp.api.representations import run_detail, run_item
+from webapp.audit.services import AuditFilter, entry_json, team_entries
 from webapp.api.responses import api_json, no_content
 from webapp.api.schema import build_schema, endpoints
 from webapp.runs.models import Run, RunSource
@@ -34,7 +35,7 @@ def create_run(request):
     if len(uploads) != 1:
         return api_error(400, "bad_request", "Send exactly one .zip, .tar.gz or .tgz archive in the multipart field `file`.")
     archive_suffix(uploads[0].name, uploads[0].head)  # the API takes archives only, not a folder's files
-    run, created = do_create_run_from_upload(request.team, None, uploads, source=RunSource.API)
+    run, created = do_create_run_from_upload(request.team, None, uploads, source=RunSource.API, actor=request.api_token)
     response = api_json(run_item(request, run), status=201 if created else 200)
     if created:
         response["Location"] = reverse("api:run", args=[run.pk])
@@ -66,8 +67,34 @@ def get_run(request, run_id: str):
 
 @api_view(methods=("DELETE",), scopes=FULL)
 def delete_run(request, run_id: str):
-    do_delete_run(_team_run(request, run_id))
+    do_delete_run(_team_run(request, run_id), request.api_token)
     return no_content()
+
+
+@api_view(methods=("GET",), scopes=FULL)
+def audit(request):
+    """The token's team's audit log, newest first, by cursor."""
+    try:
+        chosen = AuditFilter.parse(request.GET)
+    except ValueError as error:
+        raise filters.BadQuery(str(error)) from None
+    limit = filters.page_limit(request.GET)
+    entries = team_entries(request.team, chosen)
+    cursor = request.GET.get("cursor")
+    if cursor is not None:
+        entries = entries.filter(id__lt=filters.decode_id_cursor(cursor))
+    page = list(entries[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    next_cursor = str(page[-1].pk) if more else None
+    query = request.GET.copy()
+    if next_cursor:
+        query["cursor"] = next_cursor
+    return api_json({
+        "results": [entry_json(entry) for entry in page],
+        "next_cursor": next_cursor,
+        "next": request.build_absolute_uri(f"{request.path}?{query.urlencode()}") if next_cursor else None,
+    })
 
 
 @api_view(methods=("GET",), scopes=None)

@@ -26,6 +26,7 @@ from webapp.conversations.models import Message, MessageStatus, Role
 from webapp.conversations.offline import offline_answer
 from webapp.core.leases import LeasedWork, gave_up_after_crashes
 from webapp.core.task_options import call_timeout, retry_detail, retry_entry
+from webapp.llm import metrics as llm_metrics
 from webapp.llm.compaction_memory import DatabaseCompactionSupport
 from webapp.llm.compression_config import summariser_model
 from webapp.llm.registry import get_registry
@@ -63,6 +64,8 @@ def release_all_claims() -> int:
 
 def retry_later(message: Message, error: Exception, delay: float, hold_seconds: float) -> None:
     """Hold the answer until its retry (due in `delay` seconds), saying why on the page."""
+    analysis = message.conversation.analysis
+    llm_metrics.count_failed_call(analysis.answered_model, error)
     WORK.hold_for_retry(message, hold_seconds, retry_entry(error, delay), detail=retry_detail(error, delay)[:255])
 
 

@@ -7,6 +7,7 @@ import tempfile
 from django.conf import settings
 from django.db import connection
 from kombu import Connection
+from kombu.exceptions import ChannelError
 
 from webapp.core import heartbeat
 
@@ -33,6 +34,30 @@ def check_broker() -> str | None:
     except Exception as exc:
         return f"broker unreachable: {exc.__class__.__name__}"
     return None
+
+
+def queue_depths() -> dict[str, int]:
+    """Messages waiting in each Celery queue; raises when the broker cannot be read."""
+    depths = {}
+    with Connection(
+        settings.CELERY_BROKER_URL,
+        connect_timeout=BROKER_TIMEOUT_SECONDS,
+        transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+    ) as conn:
+        conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
+        for queue in settings.CELERY_TASK_QUEUES_NAMES:
+            # A channel per queue: on AMQP a failed passive declare closes its channel.
+            with conn.channel() as channel:
+                if hasattr(channel, "_size"):
+                    # Redis (kombu's virtual transport): its passive declare misses queues
+                    # under a global key prefix; `_size` counts every priority list.
+                    depths[queue] = channel._size(queue)
+                    continue
+                try:
+                    depths[queue] = channel.queue_declare(queue=queue, passive=True).message_count
+                except ChannelError:  # never declared: nothing waits
+                    depths[queue] = 0
+    return depths
 
 
 def check_storage() -> str | None:

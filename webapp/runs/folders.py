@@ -20,8 +20,9 @@ from analysis.massgen.layout import find_session_roots, is_flat_root, list_turns
 from analysis.massgen.metadata import read_metadata
 from analysis.massgen.status import read_status
 from analysis.massgen.versions import METRICS_SINCE, predates
+from webapp.audit.services import SYSTEM
 from webapp.runs.models import Run, RunSource
-from webapp.runs.services import UploadRejected, do_import_folder
+from webapp.runs.services import USER, UploadRejected, do_import_folder
 from webapp.runs.services.staging import safe_relative_path
 from webapp.teams.models import Team
 
@@ -70,9 +71,10 @@ def list_server_sessions(team: Team) -> list[ServerSession]:
     return sorted(sessions, key=lambda session: (session.started_at is not None, session.started_at, session.name), reverse=True)
 
 
-def do_import_server_session(team: Team, relpath: str, user=None) -> tuple[Run, bool]:
+def do_import_server_session(team: Team, relpath: str, user=None, *, actor=USER) -> tuple[Run, bool]:
     """Import one session of the team's server folder; refuses any path that
-    is not a folder inside it (`..`, absolute paths, links leading out)."""
+    is not a folder inside it (`..`, absolute paths, links leading out).
+    `actor`: who the audit log names, by default `user`."""
     root = team_root(team)
     if root is None:
         raise UploadRejected("No server folder is configured for this team.")
@@ -81,7 +83,7 @@ def do_import_server_session(team: Team, relpath: str, user=None) -> tuple[Run, 
         raise UploadRejected(f"{relpath!r} is not inside the team's server folder.")
     if not folder.is_dir():
         raise UploadRejected(f"{relpath!r} is not a folder in the team's server folder.")
-    return do_import_folder(team, folder, user, source=RunSource.FOLDER, source_path=folder.relative_to(root).as_posix())
+    return do_import_folder(team, folder, user, source=RunSource.FOLDER, source_path=folder.relative_to(root).as_posix(), actor=actor)
 
 
 def import_new_server_sessions() -> list[Run]:
@@ -92,7 +94,7 @@ def import_new_server_sessions() -> list[Run]:
         new = [session for session in list_server_sessions(team) if session.complete and session.imported_run is None]
         for session in new[:MAX_IMPORTS_PER_PASS]:
             try:
-                run, was_created = do_import_server_session(team, session.path)
+                run, was_created = do_import_server_session(team, session.path, actor=SYSTEM)
             except UploadRejected as exc:
                 log.warning("team %s: server session %s not imported: %s", team.slug, session.path, exc)
                 continue

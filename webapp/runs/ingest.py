@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from analysis.massgen import ArchiveRejected, RunFormatError, read_session
+from webapp.core import metrics
 from webapp.core.leases import LEASE_SECONDS, LeasedWork, gave_up_after_crashes
 from webapp.runs import storage
 from webapp.runs.continuations import join_session
@@ -128,6 +129,8 @@ def _process(run: Run) -> None:
     try:
         session = read_session(staged, extract_to=dest)
         store(run, prepare(run, session), expected=RunStatus.PROCESSING)
+        metrics.inc("debrief_runs_ingested")
+        metrics.inc("debrief_ingest_bytes", run.size_bytes)
     except RunVanished:
         raise  # the folder may now belong to whoever finished the run
     except BaseException:

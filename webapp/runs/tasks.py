@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from webapp.runs import folders, ingest, storage
+from webapp.runs.services.retention import prune_expired
 
 INGEST_MAX_RETRIES = 5
 INGEST_RETRY_BACKOFF_MAX_SECONDS = 300
@@ -28,6 +29,13 @@ def ingest_run(run_id: str) -> None:
         wait = ingest.claim_wait_seconds(run_id)
         if wait is not None:
             ingest_run.apply_async(args=[run_id], countdown=wait + 1)
+
+
+@shared_task
+def prune_expired_runs() -> None:
+    """Daily (RETENTION_SWEEP_SECONDS): delete every team's runs past its retention.
+    Safe to run twice at once or again after a crash: each run is claimed once."""
+    prune_expired()
 
 
 @shared_task

@@ -84,6 +84,6 @@ def run_delete(request, pk):
     run = run_for_member(request, pk)
     require_write(request.user, run.team)
     title = run.title
-    services.do_delete_run(run)
+    services.do_delete_run(run, request.user)
     messages.success(request, f"Deleted the run “{title}”.")
     return redirect("runs:list")

@@ -6,12 +6,20 @@ class Team(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=50, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Runs older than this many days are deleted daily; None keeps them forever.
+    # Only read when `retention_set`: until an owner chooses, DEBRIEF_RETENTION_DAYS applies.
+    retention_days = models.PositiveIntegerField(null=True, blank=True)
+    retention_set = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def effective_retention_days(self) -> int | None:
+        return self.retention_days if self.retention_set else settings.DEBRIEF_RETENTION_DAYS
 
 
 class Role(models.TextChoices):

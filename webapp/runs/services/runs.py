@@ -9,6 +9,8 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 
+from webapp.audit.models import Action
+from webapp.audit.services import record
 from webapp.celery import app as celery_app
 from webapp.runs import storage
 from webapp.runs.models import Run, RunSource
@@ -27,25 +29,31 @@ from webapp.runs.services.staging import (
 )
 from webapp.runs.uploads import HEAD_BYTES, StagedUpload
 
+# `actor` not given: the audit log names the user who sent the files.
+USER = object()
 
-def do_create_run_from_upload(team, user, uploads: list[StagedUpload], *, source: str = RunSource.UPLOAD) -> tuple[Run, bool]:
+
+def do_create_run_from_upload(team, user, uploads: list[StagedUpload], *, source: str = RunSource.UPLOAD, actor=USER) -> tuple[Run, bool]:
     """A run from what a request sent: one .zip/.tar.gz/.tgz archive, or the
     files of a `log_*` folder, each named by its relative path. Returns
-    `(run, created)`; bytes the team already has give that run back."""
+    `(run, created)`; bytes the team already has give that run back. `actor`
+    is who the audit log names (an API token), by default `user`."""
+    actor = user if actor is USER else actor
     if not uploads:
         raise UploadRejected("No file was sent.")
     try:
         # A folder's files always come with their folder in the path.
         name = uploads[0].relative_path
         if len(uploads) == 1 and ("/" not in name or name.lower().endswith(tuple(ARCHIVE_SIGNATURES))):
-            return _from_archive(team, user, uploads[0], source)
-        return _from_folder_upload(team, user, uploads, source)
+            return _from_archive(team, user, uploads[0], source, actor)
+        return _from_folder_upload(team, user, uploads, source, actor)
     finally:
         for upload in uploads:
             upload.close()
 
 
-def do_import_folder(team, path: Path | str, user=None, *, source: str = RunSource.FOLDER, source_path: str = "", enqueue: bool = True) -> tuple[Run, bool]:
+def do_import_folder(team, path: Path | str, user=None, *, source: str = RunSource.FOLDER, source_path: str = "", enqueue: bool = True,
+                     actor=USER) -> tuple[Run, bool]:
     """A run from a `log_*` folder on this machine, copied into storage; the
     folder itself is only read. `enqueue=False` leaves the run queued for a
     caller that ingests it right away (the demo)."""
@@ -58,7 +66,7 @@ def do_import_folder(team, path: Path | str, user=None, *, source: str = RunSour
     run_id = uuid.uuid4()
     staged, fingerprint = _pack_staged(run_id, folder.name, files, str(folder))
     return _register(team, user, run_id, staged, fingerprint, source=source, original_name=folder.name, source_path=source_path,
-                     enqueue=enqueue, skipped=skipped)
+                     enqueue=enqueue, skipped=skipped, actor=actor)
 
 
 def do_import_path(team, path: Path | str, user=None, *, source: str = RunSource.FOLDER, enqueue: bool = True) -> tuple[Run, bool]:
@@ -82,10 +90,14 @@ def do_import_path(team, path: Path | str, user=None, *, source: str = RunSource
     return _register(team, user, run_id, staged, fingerprint, source=source, original_name=path.name, enqueue=enqueue)
 
 
-def do_delete_run(run: Run) -> None:
-    """Delete a run, its rows and its stored files."""
+def do_delete_run(run: Run, actor=None, *, reason: str = "") -> None:
+    """Delete a run, its rows and its stored files. `actor` and `reason` are
+    for the audit log (None: a command on the server)."""
     folder, staged = storage.run_dir(run.team_id, run.pk), storage.staging_folder(run.pk)
-    run.delete()
+    with transaction.atomic():
+        record(run.team_id, actor, Action.RUN_DELETED, f"run {run.pk}", name=run.original_name,
+               **({"reason": reason} if reason else {}))
+        run.delete()
 
     def remove_files():
         storage.remove(folder)
@@ -109,16 +121,16 @@ def send_ingest(run_id: str) -> None:
     celery_app.send_task(INGEST_TASK, args=[run_id])
 
 
-def _from_archive(team, user, upload: StagedUpload, source: str) -> tuple[Run, bool]:
+def _from_archive(team, user, upload: StagedUpload, source: str, actor) -> tuple[Run, bool]:
     name = os.path.basename(upload.relative_path)
     suffix = archive_suffix(name, upload.head)
     run_id = uuid.uuid4()
     staged = storage.staged_file(run_id, staged_name(name, suffix))
     os.replace(upload.temporary_file_path(), staged)
-    return _register(team, user, run_id, staged, Fingerprint(upload.sha256, upload.size), source=source, original_name=name)
+    return _register(team, user, run_id, staged, Fingerprint(upload.sha256, upload.size), source=source, original_name=name, actor=actor)
 
 
-def _from_folder_upload(team, user, uploads: list[StagedUpload], source: str) -> tuple[Run, bool]:
+def _from_folder_upload(team, user, uploads: list[StagedUpload], source: str, actor) -> tuple[Run, bool]:
     paths = [safe_relative_path(upload.relative_path) for upload in uploads]
     if len(set(paths)) != len(paths):
         raise UploadRejected("The same file path was sent twice.")
@@ -129,7 +141,7 @@ def _from_folder_upload(team, user, uploads: list[StagedUpload], source: str) ->
         raise UploadRejected(f"The folder holds no files outside {', '.join(sorted(skipped))}.")
     original_name = tops.pop() if len(tops) == 1 else "folder"
     staged, fingerprint = _pack_staged(run_id, original_name, files, "the uploaded folder")
-    return _register(team, user, run_id, staged, fingerprint, source=source, original_name=original_name, skipped=skipped)
+    return _register(team, user, run_id, staged, fingerprint, source=source, original_name=original_name, skipped=skipped, actor=actor)
 
 
 def _pack_staged(run_id, name: str, files: list[tuple[str, Path]], what: str) -> tuple[Path, Fingerprint]:
@@ -145,7 +157,7 @@ def _pack_staged(run_id, name: str, files: list[tuple[str, Path]], what: str) ->
 
 
 def _register(team, user, run_id, staged: Path, fingerprint: Fingerprint, *, source: str, original_name: str, source_path: str = "",
-              enqueue: bool = True, skipped: dict[str, int] | None = None) -> tuple[Run, bool]:
+              enqueue: bool = True, skipped: dict[str, int] | None = None, actor=USER) -> tuple[Run, bool]:
     created = False
     try:
         existing = Run.objects.filter(team=team, sha256=fingerprint.sha256).first()
@@ -157,6 +169,9 @@ def _register(team, user, run_id, staged: Path, fingerprint: Fingerprint, *, sou
                         source_path=source_path, sha256=fingerprint.sha256, size_bytes=fingerprint.size,
                         skipped_files=skipped or {},
                     )
+                    uploaded = source in (RunSource.UPLOAD, RunSource.API)
+                    record(team, user if actor is USER else actor, Action.RUN_UPLOADED if uploaded else Action.RUN_IMPORTED,
+                           f"run {run.pk}", name=run.original_name, source=source, size_bytes=fingerprint.size)
                     if enqueue:
                         enqueue_ingest(run)
                 created = True

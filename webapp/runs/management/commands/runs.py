@@ -20,7 +20,9 @@ from webapp.runs.ingest import ingest_run
 from webapp.runs.models import Run, RunStatus
 from webapp.runs.rereads import do_reread_run, stale_runs
 from webapp.runs.services import UploadRejected, do_import_path
+from webapp.runs.services.retention import do_prune
 from webapp.teams.models import Team
+from webapp.teams.retention import MAX_RETENTION_DAYS, MIN_PRUNE_DAYS, parse_days
 
 
 class Command(BaseCommand):
@@ -45,6 +47,11 @@ class Command(BaseCommand):
         which = reread.add_mutually_exclusive_group()
         which.add_argument("--all", action="store_true", help="every ready run")
         which.add_argument("--stale", action="store_true", help="the ready runs an older reader read (unknown figures stored as 0)")
+        prune = actions.add_parser("prune", help="Delete a team's runs older than a number of days, with their analyses and files.")
+        prune.add_argument("--team", required=True, help="team slug")
+        prune.add_argument("--older-than", required=True, metavar="DAYS",
+                           help=f"days, {MIN_PRUNE_DAYS} to {MAX_RETENTION_DAYS}; 0 deletes every run created before now")
+        prune.add_argument("--dry-run", action="store_true", help="print what would be deleted and delete nothing")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"handle_{action}")(**options)
@@ -87,10 +94,20 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{failed} run{'s' if failed != 1 else ''} could not be re-read.")
 
+    def handle_prune(self, *, team: str, older_than: str, dry_run: bool, **_: Any) -> None:
+        try:
+            days = parse_days(older_than, minimum=MIN_PRUNE_DAYS, maximum=MAX_RETENTION_DAYS)
+        except ValueError as exc:
+            raise CommandError(f"--older-than: {exc}") from None
+        target = _team(team)
+        pruned = do_prune(target, days, dry_run=dry_run)
+        verb = "would delete" if dry_run else "deleted"
+        for item in pruned:
+            self.stdout.write(f"{verb} run {item.id}  {item.created_at:%Y-%m-%d %H:%M}  {item.name}")
+        self.stdout.write(f"{target.slug}: {verb} {len(pruned)} run{'s' if len(pruned) != 1 else ''} older than {days} days.")
+
     def handle_import(self, *, path: Path, team: str, now: bool, **_: Any) -> None:
-        target = Team.objects.filter(slug=team).first()
-        if target is None:
-            raise CommandError(f"No team with slug {team!r}.")
+        target = _team(team)
         try:
             run, created = do_import_path(target, path, enqueue=not now)
         except UploadRejected as exc:
@@ -101,3 +118,10 @@ class Command(BaseCommand):
         if now:
             run = ingest_run(run.pk) or run
         self.stdout.write(f"Run {run.pk}: {run.status}{': ' + run.error if run.error else ''}")
+
+
+def _team(slug: str) -> Team:
+    target = Team.objects.filter(slug=slug).first()
+    if target is None:
+        raise CommandError(f"No team with slug {slug!r}.")
+    return target
