@@ -90,3 +90,9 @@ def test_the_command_exits_2_without_a_token():
 def test_fail_on_without_analyze_is_refused():
     with pytest.raises(CIError, match="--fail-on needs --analyze"):
         run_upload("http://127.0.0.1:9", "t", SMALLEST, fail_on="warn")
+
+
+@pytest.mark.parametrize("options", [{"model": "debrief/offline"}, {"max_cost_usd": 0.5}])
+def test_a_model_or_cost_limit_without_analyze_is_refused_instead_of_ignored(options):
+    with pytest.raises(CIError, match="need --analyze"):
+        run_upload("http://127.0.0.1:9", "t", SMALLEST, **options)

@@ -269,6 +269,9 @@ def _upload_and_analyse(
         raise CIError(f"--model {model!r} is not a model name")
     if fail_on and not analyze:
         raise CIError("--fail-on needs --analyze: only an analysis has a verdict")
+    if (model or max_cost_usd is not None) and not analyze:
+        # Silently uploading without the analysis asked for would pass a build that meant to check one.
+        raise CIError("--model and --max-cost need --analyze (add --analyze to analyse the run after the upload)")
     deadline = time.monotonic() + timeout
     api = Api(server, token, deadline=deadline, sleep=sleep, note=out)
     with tempfile.TemporaryFile() as body:
