@@ -149,12 +149,11 @@ def cached_archive(size_mb: int) -> Path:
     return archive
 
 
-def ingest_rows(sizes: list[int], repeat: int, work: Path) -> list[tuple[str, str, str, str]]:
+def ingest_tables(sizes: list[int], repeat: int, work: Path) -> None:
     """Upload and ingest each archive `repeat` times (a new team each time, so
     the bytes are new to it), each ingest paired with a run of the floor."""
     from webapp.teams.services import do_create_user
 
-    rows = []
     for size_mb in sizes:
         archive = cached_archive(size_mb)
         unpacked = sum(info.file_size for info in zipfile.ZipFile(archive).infolist()) / 1e6
@@ -175,15 +174,17 @@ def ingest_rows(sizes: list[int], repeat: int, work: Path) -> list[tuple[str, st
         label = f"{archive.stat().st_size / 1e6:,.0f} MB archive ({unpacked:,.0f} MB of files)"
         ratio_ok = statistics.median(ratios) <= TARGETS["floor_ratio"]
         rss_ok = max(peaks) < TARGETS["peak_rss_mb"]
-        rows += [
+        rows = [
             (f"{label}: upload, s", spread(uploads), "", ""),
             (f"{label}: floor (extract + read), s", spread(floors), "", ""),
             (f"{label}: ingest_run in a started worker, s", spread(ingests), "", ""),
             (f"{label}: the worker process as a whole, s", spread(processes), "", ""),
             (f"{label}: ingest / floor", spread(ratios), f"<= {TARGETS['floor_ratio']:g}", "ok" if ratio_ok else "MISSED"),
+            (f"{label}: worker process as a whole / floor", spread([p / f for p, f in zip(processes, floors)]), "", ""),
             (f"{label}: ingest peak RSS (VmHWM), MB", spread(peaks, "{:.0f}"), f"< {TARGETS['peak_rss_mb']}", "ok" if rss_ok else "MISSED"),
         ]
-    return rows
+        print_table(f"ingest, {repeat} runs; {machine_note()}", rows)
+        print(flush=True)
 
 
 def timed(client, url: str) -> tuple[float, float] | str:
@@ -273,7 +274,8 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="debrief-bench-"))
     try:
-        configure_django(work)
+        # The 1 GB archive goes through the same upload handler, above the default limit.
+        configure_django(work, {"DEBRIEF_MAX_UPLOAD_BYTES": str(4 * 1024**3)})
         from django.core.management import call_command
         from django.test import Client
 
@@ -283,8 +285,7 @@ def main() -> None:
         user, _, _ = do_create_user("bench", "bench", role="owner", password="bench-password-1")
         team = user.memberships.get().team
 
-        rows = ingest_rows(args.size_mb, args.repeat, work)
-        print_table(f"ingest, {args.repeat} runs of each; {machine_note()}", rows)
+        ingest_tables(args.size_mb, args.repeat, work)
         if args.ingest_only:
             return
         many_runs(team)
