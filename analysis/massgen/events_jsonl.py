@@ -151,20 +151,23 @@ _NOT_NEWLINE = re.compile(rb"[^\n]")
 _first = itemgetter(0)
 
 
-def _line(log: StreamLog, line: bytes, decode: bool, counted_only: frozenset[bytes], clock: RunClock) -> bool:
-    """One line that is not plainly a skipped event (`decode`: certainly one to
-    decode); False when it is unreadable."""
-    if decode:
-        pass
-    elif not line:
+def _line(log: StreamLog, line: bytes, counted_only: frozenset[bytes], clock: RunClock) -> bool:
+    """One line that is not plainly a skipped event; False when it is unreadable."""
+    if not line:
         return True
-    elif (kind := _sniff(line, _TYPE_KEYS)) is not None:
+    kind = _sniff(line, _TYPE_KEYS)
+    if kind is not None:
         if kind in counted_only:
             if kind == b"text" and _RETRY_MARKER in line:
                 _provider_retry(log, line, clock)
             return True
     elif line.isspace():
         return True
+    return _decoded(log, line, clock)
+
+
+def _decoded(log: StreamLog, line: bytes, clock: RunClock) -> bool:
+    """A line to decode; False when it is unreadable."""
     try:
         event = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -226,11 +229,17 @@ def read_events_jsonl(path: Path, name: str, clock: RunClock, keep_records: bool
                 if start not in looked_at and kind is not None and kind.group(1) == b"text":
                     starts.append((start, None))  # a skipped line with the notice
             starts.sort(key=_first)
+        find = data.find
         for start, decode in starts:
-            line = data[start : data.find(b"\n", start, hi)]
-            if decode is None:
+            line = data[start : find(b"\n", start, hi)]
+            if decode:
+                readable = _decoded(log, line, clock)
+            elif decode is None:
                 _provider_retry(log, line, clock)
-            elif not _line(log, line, decode, counted_only, clock):
+                continue
+            else:
+                readable = _line(log, line, counted_only, clock)
+            if not readable:
                 log.bad_line(reader.line_number(reader.block_offset + start - lo) if log.wants_line_number() else 0)
     log.overlong_lines = reader.overlong
     log.first_time = _sniffed_time(ends.first, clock)

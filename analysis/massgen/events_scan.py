@@ -19,13 +19,15 @@ import hyperscan
 # MassGen's own line start, up to and with the type.
 _CANONICAL = rb'\{"timestamp": "[^"\n]{0,64}", "event_type": "'
 CANONICAL_KIND = re.compile(_CANONICAL + rb'([^"\n]{1,63})"')
+_COMMON = (b"thinking", b"text")
 
 
 class LineFinder:
     """The line starts to look at in a block, for one set of skipped types."""
 
     def __init__(self, skipped: frozenset[bytes], marker: bytes):
-        kinds = b"|".join(re.escape(kind) for kind in sorted(skipped, key=len, reverse=True))
+        # Streaming chunks first: most lines are one, and the search tries the types in turn.
+        kinds = b"|".join(re.escape(kind) for kind in sorted(skipped, key=lambda kind: (kind not in _COMMON, kind)))
         self._skipped = re.compile(_CANONICAL + b"(?:" + kinds + b')"')
         # A group that matches (empty) where the line is MassGen's: its type then
         # needs no sniffing, it is one to decode.
