@@ -193,9 +193,16 @@ class _Writer:
         self.archive = archive
         self.dest = dest.resolve()
         self.created: list[Path] = []
+        # Resolved folders by member folder name: a run has thousands of files
+        # in far fewer folders, and resolving walks every part of the path.
+        self._folders: dict[str, Path] = {}
 
     def _target(self, name: str) -> Path:
-        target = (self.dest / name).resolve()
+        folder_name, _, base = name.rstrip("/").rpartition("/")
+        folder = self._folders.get(folder_name)
+        if folder is None:
+            folder = self._folders[folder_name] = (self.dest / folder_name).resolve()
+        target = (folder / base).resolve() if base in ("", ".", "..") or (folder / base).is_symlink() else folder / base
         if not target.is_relative_to(self.dest) or target == self.dest:
             raise ArchiveRejected(self.archive.name, "SAFE_MEMBER_PATH", f"member {name!r} would be written outside the destination")
         return target

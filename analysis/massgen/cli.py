@@ -1,9 +1,15 @@
-"""The human form of `debrief runs summary`: a compact table per attempt,
-rendered from the JSON contract so both outputs always agree."""
+"""What `debrief runs summary` prints: the JSON contract, or its human form,
+a compact table per attempt rendered from that contract so both outputs
+always agree."""
 
 from __future__ import annotations
 
+from json import dumps
+from pathlib import Path
 from typing import Any
+
+from analysis.massgen.reader import read_session
+from analysis.massgen.summary import summarize
 
 _QUESTION_CHARS = 100
 _COLUMNS = (
@@ -96,3 +102,12 @@ def render_table(summary: dict[str, Any]) -> str:
             lines.append("")
             lines += _attempt(turn["turn"], attempt)
     return "\n".join(lines) + "\n"
+
+
+def summary_output(path: Path, as_json: bool) -> str:
+    """The text `debrief runs summary` prints for a run folder or archive.
+    Raises RunFormatError naming the file and the reason."""
+    summary = summarize(read_session(path))
+    if as_json:
+        return dumps(summary, indent=2, ensure_ascii=False) + "\n"
+    return render_table(summary)

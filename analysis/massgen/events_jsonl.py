@@ -1,14 +1,15 @@
 """events.jsonl (MassGen >= 0.1.46): one JSON event per line.
 
 Most lines are streaming chunks (`text`, `thinking`) the reader has no use for.
-Their type is sniffed from the first bytes of the line so that only the few
-coordination-level events are decoded; this is what keeps the reader near
-the speed of a bare read of the file."""
+They are recognised a block of lines at a time by one search, and of the rest
+only the few coordination-level events are decoded; this is what keeps the
+reader near the speed of a bare line split of the file."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,13 @@ import orjson
 
 from analysis.massgen.clock import RunClock, parse_local_iso
 from analysis.massgen.figures import as_dict, as_float, as_str
+from analysis.massgen.events_scan import CANONICAL_KIND, LineFinder
 from analysis.massgen.lines import LineReader
 from analysis.massgen.model import MAX_DETAILS_CHARS, MAX_REASON_CHARS, Answer, RunError, TimelineEvent, Vote
 from analysis.massgen.streamlog import ProviderRetry, StreamLog
 from analysis.redaction.scrub import scrub_excerpt
 
-# High-volume or uninformative event types, counted but not decoded. Any type
+# High-volume or uninformative event types, skipped unread. Any type
 # not listed here is decoded, so new MassGen event types are never missed.
 _COUNTED_ONLY = frozenset(
     {
@@ -144,59 +146,104 @@ def _handle(log: StreamLog, event: dict[str, Any], clock: RunClock) -> None:
         log.add(log.timeline, TimelineEvent(at, error_kind, agent, None, message))
 
 
+_FINDERS = {keep: LineFinder(_COUNTED_ONLY if keep else _COUNTED_ONLY | _RECORD_TYPES, _RETRY_MARKER) for keep in (True, False)}
+_NOT_NEWLINE = re.compile(rb"[^\n]")
+_first = itemgetter(0)
+
+
+def _line(log: StreamLog, line: bytes, counted_only: frozenset[bytes], clock: RunClock) -> bool:
+    """One line that is not plainly a skipped event; False when it is unreadable."""
+    if not line:
+        return True
+    kind = _sniff(line, _TYPE_KEYS)
+    if kind is not None:
+        if kind in counted_only:
+            if kind == b"text" and _RETRY_MARKER in line:
+                _provider_retry(log, line, clock)
+            return True
+    elif line.isspace():
+        return True
+    return _decoded(log, line, clock)
+
+
+def _decoded(log: StreamLog, line: bytes, clock: RunClock) -> bool:
+    """A line to decode; False when it is unreadable."""
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    if type(event) is not dict:
+        return False
+    event_type = event.get("event_type")
+    if event_type == "tool_start" or event_type == "tool_complete":  # most of what is decoded: kept short
+        data = event.get("data")
+        _count_tool(log, event_type, data if type(data) is dict else {})
+    else:
+        _handle(log, event, clock)
+    return True
+
+
+class _Ends:
+    """The first and the last non-empty line seen, for the time span."""
+
+    def __init__(self) -> None:
+        self.first: bytes | None = None
+        self.last: bytes | None = None
+
+    def see(self, data: bytes, lo: int, hi: int) -> None:
+        # data[lo:hi] ends in a newline; the usual block ends in a non-empty line.
+        end = hi - 1
+        if end == lo or data[end - 1] == 10:
+            end = lo + len(data[lo:end].rstrip(b"\n"))
+            if end == lo:
+                return  # nothing but empty lines
+        start = data.rfind(b"\n", lo, end)
+        self.last = data[(lo if start < 0 else start + 1) : end]
+        if self.first is None:
+            start = _NOT_NEWLINE.search(data, lo, hi).start()
+            self.first = data[start : data.find(b"\n", start, hi)]
+
+
 def read_events_jsonl(path: Path, name: str, clock: RunClock, keep_records: bool = True) -> StreamLog:
     """Tool figures, errors and the time span always; answers, votes and the
-    timeline only with `keep_records`."""
+    timeline only with `keep_records`.
+
+    The stream is read a block of lines at a time. One Hyperscan pass per
+    block (events_scan.py) finds the lines that are not plainly a skipped
+    event (MassGen's own `{"timestamp": ..., "event_type": "text", ...`);
+    only those are looked at one by one, with the same sniff as ever, and
+    only the ones worth it are decoded. Line numbers are counted only for
+    unreadable lines."""
     log = StreamLog(name)
     counted_only = _COUNTED_ONLY if keep_records else _COUNTED_ONLY | _RECORD_TYPES
+    finder = _FINDERS[keep_records]
     reader = LineReader(path, name)
-    skipped: dict[bytes, int] = {}  # keyed by the raw type: decoding it per line would cost
-    first_line: bytes | None = None
-    last_line: bytes | None = None
-    number = 0
-    loads = orjson.loads
-    spaced, compact = _TYPE_KEYS
-    spaced_length, compact_length = len(spaced), len(compact)
-    # The hot loop: the type sniff is inlined, a call per line would cost a third.
-    for number, line in enumerate(reader.lines(), start=1):
-        if not line:
-            continue
-        if first_line is None:
-            first_line = line
-        last_line = line
-        start = line.find(spaced, 0, _SNIFF_BYTES)
-        if start >= 0:
-            start += spaced_length
-        else:
-            start = line.find(compact, 0, _SNIFF_BYTES)
-            start = start + compact_length if start >= 0 else -1
-        if start >= 0:
-            end = line.find(b'"', start, start + _MAX_TYPE_BYTES)
-            if end >= 0:
-                kind = line[start:end]
-                if kind in counted_only:
-                    skipped[kind] = skipped.get(kind, 0) + 1
-                    if kind == b"text" and _RETRY_MARKER in line:
-                        _provider_retry(log, line, clock)
-                    continue
-        elif line.isspace():
-            continue
-        try:
-            event = loads(line)
-        except orjson.JSONDecodeError:
-            log.bad_line(number)
-            continue
-        if not isinstance(event, dict):
-            log.bad_line(number)
-            continue
-        log.count(as_str(event.get("event_type")) or "unknown")
-        _handle(log, event, clock)
-    for kind, count in skipped.items():
-        log.event_counts[kind.decode("ascii")] = log.event_counts.get(kind.decode("ascii"), 0) + count
-    log.lines = number
+    ends = _Ends()
+    for data, lo, hi in reader.blocks():
+        ends.see(data, lo, hi)
+        starts, marked = finder.find(data, lo, hi)
+        if marked:
+            looked_at = {start for start, _ in starts}
+            for start in marked:
+                kind = CANONICAL_KIND.match(data, start, hi)
+                if start not in looked_at and kind is not None and kind.group(1) == b"text":
+                    starts.append((start, None))  # a skipped line with the notice
+            starts.sort(key=_first)
+        find = data.find
+        for start, decode in starts:
+            line = data[start : find(b"\n", start, hi)]
+            if decode:
+                readable = _decoded(log, line, clock)
+            elif decode is None:
+                _provider_retry(log, line, clock)
+                continue
+            else:
+                readable = _line(log, line, counted_only, clock)
+            if not readable:
+                log.bad_line(reader.line_number(reader.block_offset + start - lo) if log.wants_line_number() else 0)
     log.overlong_lines = reader.overlong
-    log.first_time = _sniffed_time(first_line, clock)
-    log.last_time = _sniffed_time(last_line, clock)
+    log.first_time = _sniffed_time(ends.first, clock)
+    log.last_time = _sniffed_time(ends.last, clock)
     if log.first_time and log.last_time:
         log.span_seconds = (log.last_time - log.first_time).total_seconds()
     return log

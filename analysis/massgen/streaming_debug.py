@@ -71,7 +71,6 @@ def read_streaming_debug(path: Path, name: str, clock: RunClock, day: date | Non
         if kind_match is None:
             continue
         kind = kind_match.group(1).decode("ascii")
-        log.count(kind)
         if kind == "tool_calls":
             for tool in _TOOL_NAME.findall(line):
                 counter = log.tool(tool.decode("utf-8", errors="replace"))
@@ -84,7 +83,6 @@ def read_streaming_debug(path: Path, name: str, clock: RunClock, day: date | Non
                 at = clock.from_local(datetime.combine(day, time()) + timedelta(seconds=(first or 0.0) + elapsed))
             log.add(log.errors, RunError(agent=None, kind="error", message=message, at=at, source=name))
             log.add(log.timeline, TimelineEvent(at, "error", None, None, message))
-    log.lines = number
     log.overlong_lines = reader.overlong
     if first is not None:
         log.span_seconds = elapsed

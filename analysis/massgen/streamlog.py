@@ -18,8 +18,8 @@ WORKFLOW_TOOLS = frozenset({"new_answer", "vote", "submit", "stop", "post_evalua
 # beyond it (the counters still count everything).
 MAX_STREAM_RECORDS = 20_000
 _MAX_REPORTED_BAD_LINES = 5
-# Distinct event types (and tool names) counted by name; a stream inventing
-# more is hostile, and the rest are counted as "other".
+# Distinct tool names counted by name; a stream inventing more is hostile,
+# and the rest are counted as "other".
 _MAX_EVENT_KINDS = 200
 
 
@@ -46,11 +46,9 @@ class StreamLog:
     first_time: datetime | None = None
     last_time: datetime | None = None
     span_seconds: float | None = None  # from the first to the last line
-    lines: int = 0
     bad_lines: list[int] = field(default_factory=list)  # line numbers, the first few
     bad_line_count: int = 0
     overlong_lines: int = 0
-    event_counts: dict[str, int] = field(default_factory=dict)
     answers: list[Answer] = field(default_factory=list)
     votes: list[Vote] = field(default_factory=list)
     errors: list[RunError] = field(default_factory=list)
@@ -63,6 +61,10 @@ class StreamLog:
     post_evaluation_verdict: bool = False
     truncated_records: bool = False
 
+    def wants_line_number(self) -> bool:
+        """Whether the next unreadable line's number is reported (counting costs)."""
+        return len(self.bad_lines) < _MAX_REPORTED_BAD_LINES
+
     def bad_line(self, number: int) -> None:
         self.bad_line_count += 1
         if len(self.bad_lines) < _MAX_REPORTED_BAD_LINES:
@@ -73,12 +75,6 @@ class StreamLog:
             records.append(record)
         else:
             self.truncated_records = True
-
-    def count(self, kind: str) -> None:
-        counts = self.event_counts
-        if kind not in counts and len(counts) >= _MAX_EVENT_KINDS:
-            kind = "other"
-        counts[kind] = counts.get(kind, 0) + 1
 
     def tool(self, name: str) -> ToolCounter | None:
         if name in WORKFLOW_TOOLS:

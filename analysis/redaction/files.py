@@ -45,7 +45,10 @@ def _scrub_stream(source, path, piece_bytes: int) -> str | None:
     One buffer is read into in place: MAX_LOOKBEHIND bytes already handled,
     then a piece, then PIECE_OVERLAP_BYTES whose anchors wait for the next
     round (a secret there may run on into bytes not read yet)."""
-    buf = bytearray(MAX_LOOKBEHIND + piece_bytes + PIECE_OVERLAP_BYTES)
+    capacity = MAX_LOOKBEHIND + piece_bytes + PIECE_OVERLAP_BYTES
+    # A small file (most of a run: snapshot files) gets a buffer its size, not
+    # a zeroed one of several megabytes; it grows if the file turns out bigger.
+    buf = bytearray(min(capacity, _size_of(source) + 1))
     size = 0  # bytes of buf that hold input, from offset `base` on
     base = 0
     done = 0  # anchors before this offset are handled and the input up to it written out
@@ -56,6 +59,9 @@ def _scrub_stream(source, path, piece_bytes: int) -> str | None:
             with memoryview(buf) as view:
                 while size < len(buf) and (count := source.readinto(view[size:])):
                     size += count
+            if size == len(buf) < capacity:  # larger than it said it was
+                buf.extend(bytes(capacity - len(buf)))
+                continue
             at_end = size < len(buf)
             if at_end:
                 del buf[size:]
@@ -85,6 +91,13 @@ def _scrub_stream(source, path, piece_bytes: int) -> str | None:
         if writer is not None:
             writer.discard()
         raise
+
+
+def _size_of(source) -> int:
+    try:
+        return os.fstat(source.fileno()).st_size
+    except (OSError, AttributeError, ValueError):
+        return 0
 
 
 class _Writer:

@@ -6,16 +6,14 @@ disk and never touches the database."""
 
 from __future__ import annotations
 
-from json import dumps
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from analysis.massgen import RunFormatError, read_session
-from analysis.massgen.cli import render_table
-from analysis.massgen.summary import summarize
+from analysis.massgen import RunFormatError
+from analysis.massgen.cli import summary_output
 from webapp.runs.ingest import ingest_run
 from webapp.runs.models import Run, RunStatus
 from webapp.runs.rereads import do_reread_run, stale_runs
@@ -58,14 +56,10 @@ class Command(BaseCommand):
 
     def handle_summary(self, *, path: Path, json: bool, **_: Any) -> None:
         try:
-            session = read_session(path)
-            summary = summarize(session)
+            output = summary_output(path, json)
         except RunFormatError as exc:
             raise CommandError(str(exc)) from None
-        if json:
-            self.stdout.write(dumps(summary, indent=2, ensure_ascii=False))
-        else:
-            self.stdout.write(render_table(summary), ending="")
+        self.stdout.write(output, ending="")
 
     def handle_reread(self, *, runs: list[str], all: bool, stale: bool, **_: Any) -> None:
         if bool(runs) + all + stale != 1:
