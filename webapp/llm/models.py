@@ -1,4 +1,4 @@
-"""The llm app's one table: what it remembers across processes about models."""
+"""The llm app's tables: what it remembers across processes about models and runs."""
 
 from __future__ import annotations
 
@@ -21,3 +21,24 @@ class UnsupportedCompaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_name}: {self.reason}"
+
+
+class PromptTokenCount(models.Model):
+    """The input tokens of a run's analysis request, counted once with one tokenizer
+    and kept: a stored run's files never change, so after a restart (an empty cache)
+    the first cost preview is arithmetic instead of reading, digesting and counting
+    the run again (seconds on a 1M-token run). `key` names everything the count
+    depends on (attempt, tokenizer, digest version, prompt and schema fingerprints:
+    `estimate_cache.entry_key`), so a new release counts again instead of using a
+    stale figure."""
+
+    run = models.ForeignKey("runs.Run", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    tokens = models.BigIntegerField()
+    counted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "key"], name="one_prompt_count_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.key}: {self.tokens}"
