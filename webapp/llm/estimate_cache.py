@@ -3,8 +3,9 @@ never change, so its counts and plans stay valid until the digest or the
 request's fixed text changes, and both are part of every key.
 
 Two layers: Django's cache for everything (counts and compression plans), and the
-database for the prompt's token counts (`stored`), which must survive a restart:
-the first preview after a start then reads one row instead of counting the run."""
+database for the prompt's token counts and compression plans (`stored`), which must
+survive a restart: the first preview after a start then reads a row instead of
+counting the run."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from analysis.report.input import AnalysisInput
 from analysis.engine.analyzer import build_prompt
 from analysis.digest import DIGEST_VERSION
 from analysis.report.prompt import REPORT_FORMAT
-from webapp.llm.models import PromptTokenCount
+from webapp.llm.models import EstimateFigure
 
 CACHE_PREFIX = "debrief:estimate:v2"  # bump when what is cached changes shape
 
@@ -43,22 +44,24 @@ def cached(run_id: str | None, kind: str, parts: Sequence[str], compute: Callabl
     return value
 
 
-def stored(run_pk, material_id: str | None, parts: Sequence[str], compute: Callable[[], int]) -> int:
-    """A prompt's token count: from Django's cache, else the run's stored row, else
-    `compute()`, then kept in both. `run_pk` None (a path, not a stored run): only cached."""
+def stored(run_pk, material_id: str | None, kind: str, parts: Sequence[str], compute: Callable[[], Any]) -> Any:
+    """`cached`, with the run's database row between the cache and `compute()`, for
+    figures that must survive a restart (JSON values). `run_pk` None (a path, not a
+    stored run): only cached."""
     if run_pk is None or material_id is None:
-        return cached(material_id, "prompt", parts, compute)
+        return cached(material_id, kind, parts, compute)
 
-    def from_database() -> int:
-        key = entry_key("prompt", material_id, parts)
-        tokens = PromptTokenCount.objects.filter(run_id=run_pk, key=key).values_list("tokens", flat=True).first()
-        if tokens is None:
-            tokens = compute()
-            # Two processes may count the same run at once: the first row stands, both are equal.
-            PromptTokenCount.objects.bulk_create([PromptTokenCount(run_id=run_pk, key=key, tokens=tokens)], ignore_conflicts=True)
-        return tokens
+    def from_database() -> Any:
+        key = entry_key(kind, material_id, parts)
+        row = EstimateFigure.objects.filter(run_id=run_pk, key=key).values_list("value", flat=True).first()
+        if row is not None:
+            return row
+        value = compute()
+        # Two processes may compute the same figure at once: the first row stands, both are equal.
+        EstimateFigure.objects.bulk_create([EstimateFigure(run_id=run_pk, key=key, value=value)], ignore_conflicts=True)
+        return value
 
-    return cached(material_id, "prompt", parts, from_database)
+    return cached(material_id, kind, parts, from_database)
 
 
 @cache

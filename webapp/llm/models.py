@@ -23,22 +23,24 @@ class UnsupportedCompaction(models.Model):
         return f"{self.model_name}: {self.reason}"
 
 
-class PromptTokenCount(models.Model):
-    """The input tokens of a run's analysis request, counted once with one tokenizer
-    and kept: a stored run's files never change, so after a restart (an empty cache)
-    the first cost preview is arithmetic instead of reading, digesting and counting
-    the run again (seconds on a 1M-token run). `key` names everything the count
-    depends on (attempt, tokenizer, digest version, prompt and schema fingerprints:
-    `estimate_cache.entry_key`), so a new release counts again instead of using a
+class EstimateFigure(models.Model):
+    """What a run's cost preview needs and is slow to compute, kept per run: the input
+    tokens of its analysis request per tokenizer (kind "prompt") and, where it does not
+    fit a model, the compression plan (kind "plan"). A stored run's files never change,
+    so after a restart (an empty cache) the first preview reads a row and does
+    arithmetic instead of reading, digesting and counting the run again (seconds on a
+    1M-token run). `key` names everything the figure depends on (kind, attempt,
+    tokenizer or model, digest version, prompt and schema fingerprints:
+    `estimate_cache.entry_key`), so a new release computes again instead of using a
     stale figure."""
 
     run = models.ForeignKey("runs.Run", on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
-    tokens = models.BigIntegerField()
-    counted_at = models.DateTimeField(default=timezone.now)
+    value = models.JSONField()
+    computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["run", "key"], name="one_prompt_count_per_key")]
+        constraints = [models.UniqueConstraint(fields=["run", "key"], name="one_estimate_figure_per_key")]
 
     def __str__(self) -> str:
-        return f"{self.run_id} {self.key}: {self.tokens}"
+        return f"{self.run_id} {self.key}"

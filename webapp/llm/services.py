@@ -6,7 +6,7 @@ model's tokenizer; the output tokens are the analyzer's cap for the model. A run
 stored files never change, so the count is kept per (run, attempt, tokenizer) and
 the compression plan per (run, attempt, model, strategy): a second preview reads
 two cache entries and does arithmetic, without opening the run at all. The count
-is also stored in the database (`PromptTokenCount`), so it survives a restart."""
+and the plan are also stored in the database (`EstimateFigure`), so they survive a restart."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from analysis.registry import estimate_to_dict
 from analysis.llm.token_counter import tokenizer_of
 from webapp.llm.compression_config import needs_compression, plan_cache_parts
 from webapp.llm.compression_preview import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, Compression, compression_preview
-from webapp.llm.estimate_cache import cached, stored
+from webapp.llm.estimate_cache import stored
 from webapp.llm.registry import get_registry
 from webapp.llm.request_tokens import exact_input_tokens
 from webapp.runs.models import Attempt, Run, RunStatus
@@ -133,10 +133,10 @@ def estimate_material(
     registry = get_registry()
     model = registry.require_available(model_name)
     loaded = cache(material.load)  # built at most once, and only on a cache miss
-    input_tokens = stored(material.run_pk, material.cache_id, (tokenizer_of(model),), lambda: exact_input_tokens(model, loaded()))
+    input_tokens = stored(material.run_pk, material.cache_id, "prompt", (tokenizer_of(model),), lambda: exact_input_tokens(model, loaded()))
     priced = estimate(model, input_tokens, output_reserve(model))
     plan = None
     if needs_compression(model, input_tokens, compression):
         parts = (repr(model), *plan_cache_parts(model, compression))
-        plan = cached(material.cache_id, "plan", parts, lambda: compression_preview(model, loaded(), compression))
+        plan = stored(material.run_pk, material.cache_id, "plan", parts, lambda: compression_preview(model, loaded(), compression))
     return estimate_to_dict(priced, registry.recommend(priced), plan)
