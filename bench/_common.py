@@ -34,3 +34,19 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+# `make bench` prints one table at the end: each script adds its headline figures to
+# the file named by BENCH_SUMMARY (JSON lines), and bench/_table.py prints them.
+SUMMARY_ENV = "BENCH_SUMMARY"
+
+
+def record(bench: str, figure: str, value: float, unit: str, target: str = "", met: bool | None = None) -> None:
+    """One headline figure for `make bench`'s table; nothing without BENCH_SUMMARY."""
+    path = os.environ.get(SUMMARY_ENV)
+    if not path:
+        return
+    import json
+
+    with open(path, "a", encoding="utf-8") as summary:
+        summary.write(json.dumps({"bench": bench, "figure": figure, "value": value, "unit": unit, "target": target, "met": met}) + "\n")

@@ -14,6 +14,9 @@ Pages, for one team of `--runs` runs (default 10k):
   cost preview       the Analyse panel's estimate partial for a stored sample run, cached
 and search at `--search-runs` runs (default 100k) in a second team, at concurrency 1 and 8.
 
+Besides the client's times, the web workers' CPU time per request (/proc), which
+other load on a shared machine barely moves.
+
 Targets (issue #15): runs list and search p95 < 100 ms at c=8; search p50 < 50 ms at
 100k runs; run page p95 < 250 ms at c=8; cached preview p95 < 50 ms.
 
@@ -40,7 +43,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from _common import ROOT, configure_django, free_port
+from _common import ROOT, configure_django, free_port, record
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 WORKERS = 2
@@ -223,6 +226,22 @@ def get(port: int, path: str, cookie: str, htmx: bool = False) -> tuple[int, byt
         connection.close()
 
 
+def workers_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time (user + system) the server's worker processes have used so far: per
+    request, a figure other load on a shared machine barely moves (the database's
+    own processes are not counted)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    total = 0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def load(port: int, path: str, cookie: str, concurrency: int, requests: int, htmx: bool = False) -> list[float]:
     """`requests` GETs of `path`, `concurrency` at a time; each one's milliseconds."""
     timings: list[float] = []
@@ -289,16 +308,18 @@ def main() -> int:
         ]
         results = {}
         print(f"\nHTTP, gunicorn {WORKERS} workers, PostgreSQL, {args.runs:,} runs; client-timed ms:")
-        print(f"  {'page':<24} {'c':>3} {'n':>4} {'p50':>8} {'p95':>8} {'max':>8}")
+        print(f"  {'page':<24} {'c':>3} {'n':>4} {'p50':>8} {'p95':>8} {'max':>8} {'cpu/req':>8}")
         for label, path, cookie, htmx, levels in pages:
             for _ in range(2):  # warm: each worker's first request (imports, caches)
                 load(port, path, cookie, WORKERS, WORKERS, htmx)
             for concurrency in levels:
+                cpu_before = workers_cpu_seconds(server)
                 timings = load(port, path, cookie, concurrency, REQUESTS[concurrency], htmx)
-                figures = {"p50": statistics.median(timings), "p95": percentile(timings, 0.95), "max": max(timings)}
+                cpu_ms = (workers_cpu_seconds(server) - cpu_before) * 1000 / len(timings)
+                figures = {"p50": statistics.median(timings), "p95": percentile(timings, 0.95), "max": max(timings), "cpu": cpu_ms}
                 results[(label, concurrency)] = figures
-                print(f"  {label:<24} {concurrency:>3} {len(timings):>4} {figures['p50']:8.1f} {figures['p95']:8.1f} {figures['max']:8.1f}",
-                      flush=True)
+                print(f"  {label:<24} {concurrency:>3} {len(timings):>4} {figures['p50']:8.1f} {figures['p95']:8.1f} "
+                      f"{figures['max']:8.1f} {cpu_ms:8.1f}", flush=True)
         met = True
         print("\nTargets:")
         for (label, concurrency, statistic), bound in TARGETS_MS.items():
@@ -306,6 +327,8 @@ def main() -> int:
             value = results[(label, concurrency)][statistic]
             ok = value < bound
             met &= ok
+            record("pages", f"{label} {statistic}, c={concurrency}", value, "ms", f"< {bound}", ok)
+            record("pages", f"{label}, web CPU per request", results[(label, concurrency)]["cpu"], "ms")
             print(f"  {label} {statistic} at c={concurrency}: {value:.1f} ms < {bound} ms {'met' if ok else 'NOT MET'}")
         return 0 if met else 1
     finally:

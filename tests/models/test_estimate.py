@@ -137,6 +137,16 @@ def test_stored_figures_go_with_their_run(ready_run, openai_key):
     assert not EstimateFigure.objects.exists()
 
 
+def test_a_run_deleted_while_its_preview_is_computed_still_gets_its_estimate(ready_run, openai_key):
+    from webapp.runs.models import Run
+
+    gone = Run.objects.get(pk=ready_run.pk)
+    Run.objects.filter(pk=ready_run.pk).delete()
+
+    assert estimate_for_run(gone, "gpt-5-mini")["input_tokens"] > 0
+    assert not EstimateFigure.objects.exists()
+
+
 def test_the_output_budget_is_the_analyzers_cap(ready_run, openai_key):
     estimate = estimate_for_run(ready_run, "gpt-5-mini")
 

@@ -16,12 +16,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache as django_cache
+from django.db import IntegrityError, transaction
 
 from analysis.report.input import AnalysisInput
 from analysis.engine.analyzer import build_prompt
 from analysis.digest import DIGEST_VERSION
 from analysis.report.prompt import REPORT_FORMAT
 from webapp.llm.models import EstimateFigure
+from webapp.runs.models import Run
 
 CACHE_PREFIX = "debrief:estimate:v2"  # bump when what is cached changes shape
 
@@ -57,8 +59,14 @@ def stored(run_pk, material_id: str | None, kind: str, parts: Sequence[str], com
         if row is not None:
             return row
         value = compute()
-        # Two processes may compute the same figure at once: the first row stands, both are equal.
-        EstimateFigure.objects.bulk_create([EstimateFigure(run_id=run_pk, key=key, value=value)], ignore_conflicts=True)
+        if not Run.objects.filter(pk=run_pk).exists():
+            return value  # deleted meanwhile (or never saved): the figure is still right for this preview
+        try:
+            with transaction.atomic():
+                # Two processes may compute the same figure at once: the first row stands, both are equal.
+                EstimateFigure.objects.bulk_create([EstimateFigure(run_id=run_pk, key=key, value=value)], ignore_conflicts=True)
+        except IntegrityError:
+            pass  # deleted between the check and the insert
         return value
 
     return cached(material_id, kind, parts, from_database)
