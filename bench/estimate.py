@@ -205,6 +205,10 @@ def fresh_start_previews(run, cookie: str, data_dir: Path) -> dict:
     figures: dict[str, list[float]] = {"ever": [], "listening": [], "first": [], "again": [], "second": []}
     # The run's first preview ever, here: it reads, digests and counts the run and
     # stores the count (webapp.llm.estimate_cache.stored), as a first view does.
+    # With an empty cache: bench_previews counted the same text already.
+    from django.core.cache import cache
+
+    cache.clear()
     started = time.perf_counter()
     if panel.preview(run, None, FIRST_PREVIEW_MODEL, "auto").error:
         raise SystemExit("the first preview failed")
