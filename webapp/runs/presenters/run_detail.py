@@ -19,7 +19,7 @@ from webapp.runs.presenters.vote_matrix import Ballot, VoteMatrix, final_vote_po
 # Rows per list on the run page (votes, answers, errors, retries); the timeline
 # draws the same votes and answers, so each of its links has a target.
 MAX_LISTED = 300
-# The timeline, vote matrix, votes and answers are rendered once per attempt and kept
+# The timeline, vote matrix, votes, answers and charts are rendered once per attempt and kept
 # this long (run.html's `{% cache %}`): a stored attempt's rows never change, and the
 # key changes when a run is ingested again. At 5,000 events they were most of the
 # page's time; kept in Django's cache, so per process without CACHE_URL.
@@ -203,7 +203,7 @@ def run_page(run: Run, query) -> RunPage | None:
         usage_recorded=usage_recorded,
         tools=list(attempt.toolrows.all()),
         agent_chart=_agent_chart(agents),
-        round_chart=_round_chart(attempt, lane_order),
+        round_chart=SimpleLazyObject(lambda: _round_chart(attempt, lane_order)),  # as the timeline
         warnings=_warnings(attempt),
         reader_notes=[str(w) for w in (*(run.warnings or []), *(attempt.warnings or []))],
         summary=summary,
