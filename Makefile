@@ -35,8 +35,11 @@ lock:
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.lock pyproject.toml
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
+# Every benchmark, then one table of their headline figures (bench/_table.py).
 bench: install
-	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@summary=$$(mktemp); trap 'rm -f $$summary' EXIT; status=0; \
+	for script in bench/[!_]*.py; do echo "== $$script"; BENCH_SUMMARY=$$summary $(BIN)/python $$script || status=1; done; \
+	BENCH_SUMMARY=$$summary $(BIN)/python bench/_table.py; exit $$status
 
 clean:
 	rm -rf $(VENV) var

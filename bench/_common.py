@@ -121,3 +121,19 @@ def print_table(title: str, rows: list[tuple[str, str, str, str]]) -> None:
 def machine_note() -> str:
     load = os.getloadavg()[0]
     return f"load average {load:.1f} on {os.cpu_count()} cores" + (" (shared: noisy)" if load > 1.5 else "")
+
+
+# `make bench` prints one table at the end: each script adds its headline figures to
+# the file named by BENCH_SUMMARY (JSON lines), and bench/_table.py prints them.
+SUMMARY_ENV = "BENCH_SUMMARY"
+
+
+def record(bench: str, figure: str, value: float, unit: str, target: str = "", met: bool | None = None) -> None:
+    """One headline figure for `make bench`'s table; nothing without BENCH_SUMMARY."""
+    path = os.environ.get(SUMMARY_ENV)
+    if not path:
+        return
+    import json
+
+    with open(path, "a", encoding="utf-8") as summary:
+        summary.write(json.dumps({"bench": bench, "figure": figure, "value": value, "unit": unit, "target": target, "met": met}) + "\n")

@@ -34,7 +34,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from _common import ROOT
+from _common import ROOT, record
 from estimate import SAMPLES, count_tokens
 
 sys.path.insert(0, str(ROOT))
@@ -64,8 +64,10 @@ class Figures:
     final_input_tokens: int  # as the server billed the analysis call
     share_of_none: float
     billed_tokens: int  # input + output of every call
+    billed_of_none: float  # every billed token, against sending everything (`none`)
     calls: int
     cost_usd: float
+    cost_of_none: float
     seconds: float
     key_facts: float
 
@@ -130,8 +132,10 @@ def run_strategy(sample: str, strategy: str, analysis_input, facts: list[str], w
         final_input_tokens=final.reply["usage"]["input_tokens"],
         share_of_none=1.0,  # filled in against `none` below
         billed_tokens=sum(usage["input_tokens"] + usage["output_tokens"] for usage in usages),
+        billed_of_none=1.0,  # filled in against `none` below
         calls=len(usages),
         cost_usd=outcome.totals.cost_usd,
+        cost_of_none=1.0,
         seconds=seconds,
         key_facts=key_fact_coverage(facts, text),
     )
@@ -146,8 +150,12 @@ def bench_sample(sample: Path, raw_tokens: int, window: int) -> list[Figures]:
         rows = [run_strategy(name, strategy, analysis_input, facts, window) for strategy in STRATEGIES]
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-    sent = rows[0].final_input_tokens
-    return [replace(row, share_of_none=row.final_input_tokens / sent) for row in rows]
+    none = rows[0]
+    return [
+        replace(row, share_of_none=row.final_input_tokens / none.final_input_tokens,
+                billed_of_none=row.billed_tokens / none.billed_tokens, cost_of_none=row.cost_usd / none.cost_usd)
+        for row in rows
+    ]
 
 
 def main() -> int:
@@ -167,12 +175,20 @@ def main() -> int:
         print(json.dumps(document, indent=2))
         return 0 if met else 1
     print(f"Samples scaled to ~{args.raw_tokens:,} tokens of raw material; compressing model window {args.window:,}")
-    print(f"{'sample':<52} {'strategy':<10} {'final call':>10} {'of none':>8} {'billed':>10} {'calls':>5} "
-          f"{'cost':>8} {'time':>6} {'key facts':>9}")
+    print(f"{'sample':<52} {'strategy':<10} {'final call':>10} {'of none':>8} {'billed':>10} {'of none':>8} {'calls':>5} "
+          f"{'cost':>8} {'of none':>8} {'time':>6} {'key facts':>9}")
     for row in rows:
         print(f"{row.sample:<52} {row.strategy:<10} {row.final_input_tokens:>10,} {row.share_of_none:>8.1%} "
-              f"{row.billed_tokens:>10,} {row.calls:>5} {'$' + format(row.cost_usd, '.4f'):>8} {row.seconds:>5.1f}s "
-              f"{row.key_facts:>9.0%}")
+              f"{row.billed_tokens:>10,} {row.billed_of_none:>7.2f}x {row.calls:>5} {'$' + format(row.cost_usd, '.4f'):>8} "
+              f"{row.cost_of_none:>7.2f}x {row.seconds:>5.1f}s {row.key_facts:>9.0%}")
+    print("Every sample together (every call billed, compression calls included):")
+    totals = {strategy: [row for row in rows if row.strategy == strategy] for strategy in STRATEGIES}
+    for strategy, group in totals.items():
+        billed, cost = sum(row.billed_tokens for row in group), sum(row.cost_usd for row in group)
+        record("compression", f"{strategy}: billed tokens vs none (every call)", billed / sum(r.billed_tokens for r in totals["none"]), "x")
+        record("compression", f"{strategy}: cost vs none (every call)", cost / sum(r.cost_usd for r in totals["none"]), "x")
+        print(f"  {strategy:<10} billed {billed:>11,} tokens = {billed / sum(r.billed_tokens for r in totals['none']):.2f}x none   "
+              f"cost ${cost:.4f} = {cost / sum(r.cost_usd for r in totals['none']):.2f}x none")
     print(f"Targets: key facts {TARGETS['key_facts']:.0%} with every strategy (worst {worst_facts:.0%}); summarize "
           f"<= {TARGETS['summarize_share']:.0%} of none (worst {worst_share:.1%}) -> {'met' if met else 'NOT MET'}")
     return 0 if met else 1

@@ -10,7 +10,10 @@ from analysis.llm.tokens import count_input_tokens
 from analysis.llm.litellm_env import get_litellm
 from analysis.registry import ModelUnavailable, UnknownModel
 from analysis.report.prompt import REPORT_FORMAT
+from django.core.cache import cache
+
 from webapp.llm import services
+from webapp.llm.models import EstimateFigure
 from webapp.llm.registry import get_registry
 from webapp.llm.request_tokens import exact_input_tokens
 from webapp.runs.errors import RunNotReady
@@ -107,6 +110,42 @@ def test_a_second_preview_does_not_open_the_run_again(ready_run, openai_key, mon
     monkeypatch.setattr(services, "read_session", lambda path: pytest.fail("the run was read again"))
 
     assert estimate_for_run(ready_run, "gpt-5-mini") == first
+
+
+def test_after_a_restart_the_first_preview_reads_the_stored_count_instead_of_the_run(ready_run, openai_key, monkeypatch):
+    first = estimate_for_run(ready_run, "gpt-5-mini")
+    cache.clear()  # a restart: the process's cache is empty, the database is not
+    monkeypatch.setattr(services, "read_session", lambda path: pytest.fail("the run was read again"))
+
+    assert estimate_for_run(ready_run, "gpt-5-mini") == first
+    assert EstimateFigure.objects.filter(run=ready_run).count() == 1  # one tokenizer, one count
+
+
+def test_a_stored_compression_plan_survives_a_restart_too(people, settings, tmp_path, monkeypatch):
+    run = ingest_sample(people.team_a, LONG_ANSWER)
+    settings.DEBRIEF_MODELS_FILE = custom_models_file(tmp_path, "http://127.0.0.1:9/v1", context_window=24_000)
+    first = estimate_for_run(run, "local/llama")
+    cache.clear()
+    monkeypatch.setattr(services, "read_session", lambda path: pytest.fail("the run was read again"))
+
+    assert estimate_for_run(run, "local/llama") == first and first["compression"]["possible"]
+
+
+def test_stored_figures_go_with_their_run(ready_run, openai_key):
+    estimate_for_run(ready_run, "gpt-5-mini")
+    ready_run.delete()
+
+    assert not EstimateFigure.objects.exists()
+
+
+def test_a_run_deleted_while_its_preview_is_computed_still_gets_its_estimate(ready_run, openai_key):
+    from webapp.runs.models import Run
+
+    gone = Run.objects.get(pk=ready_run.pk)
+    Run.objects.filter(pk=ready_run.pk).delete()
+
+    assert estimate_for_run(gone, "gpt-5-mini")["input_tokens"] > 0
+    assert not EstimateFigure.objects.exists()
 
 
 def test_the_output_budget_is_the_analyzers_cap(ready_run, openai_key):

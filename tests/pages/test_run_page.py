@@ -2,6 +2,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import RunFactory
 from tests.pages.conftest import T0, make_coordinated_run
@@ -107,7 +109,9 @@ def test_a_failed_run_stops_polling_and_says_why(client, people):
 
 # The run page's speed is measured by bench/ingest.py; here, that its query count
 # does not grow with the number of events, votes or answers.
-RUN_PAGE_MAX_QUERIES = 40
+# Session, user, memberships (once), the run, its attempts, then one query per kind
+# of row; the analyses panel's few.
+RUN_PAGE_MAX_QUERIES = 22
 
 
 def assert_bounded_queries(client, url: str, django_assert_max_num_queries) -> None:
@@ -136,3 +140,26 @@ def test_the_run_page_with_5000_restarts_and_1000_answers_costs_a_bounded_number
     assert_bounded_queries(client, f"/runs/{run.pk}/", django_assert_max_num_queries)
     body = client.get(f"/runs/{run.pk}/").content.decode()
     assert f"Showing {timeline.MAX_DRAWN_MARKS} of" in body and "The first 300 of 1002 answers" in body
+
+
+def test_a_second_view_of_an_attempt_reuses_its_drawn_timeline_and_lists(client, people):
+    run = make_coordinated_run(people.team_a, events=2500)
+    client.force_login(people.alice)
+    first = client.get(f"/runs/{run.pk}/").content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(f"/runs/{run.pk}/").content.decode()
+
+    def attempt_body(page: str) -> str:  # from the timeline to the agents table; the rest has per-request tokens
+        return page[page.index('id="timeline"'):page.index('id="agents"')]
+
+    assert not [q for q in queries.captured_queries if "runs_eventrow" in q["sql"]]
+    assert attempt_body(second) == attempt_body(first) and "tl-mark" in attempt_body(first)
+
+
+def test_the_run_page_reads_the_users_memberships_once(client, people):
+    run = make_coordinated_run(people.team_a)
+    client.force_login(people.alice)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/runs/{run.pk}/").status_code == 200
+
+    assert len([q for q in queries.captured_queries if 'FROM "teams_membership"' in q["sql"]]) == 1

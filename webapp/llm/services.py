@@ -5,7 +5,8 @@ The input tokens are those of the exact request the analyzer sends
 model's tokenizer; the output tokens are the analyzer's cap for the model. A run's
 stored files never change, so the count is kept per (run, attempt, tokenizer) and
 the compression plan per (run, attempt, model, strategy): a second preview reads
-two cache entries and does arithmetic, without opening the run at all."""
+two cache entries and does arithmetic, without opening the run at all. The count
+and the plan are also stored in the database (`EstimateFigure`), so they survive a restart."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from analysis.registry import estimate_to_dict
 from analysis.llm.token_counter import tokenizer_of
 from webapp.llm.compression_config import needs_compression, plan_cache_parts
 from webapp.llm.compression_preview import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, Compression, compression_preview
-from webapp.llm.estimate_cache import cached
+from webapp.llm.estimate_cache import stored
 from webapp.llm.registry import get_registry
 from webapp.llm.request_tokens import exact_input_tokens
 from webapp.runs.errors import RunNotReady
@@ -53,6 +54,7 @@ class RunMaterial:
 
     cache_id: str | None
     load: Callable[[], AnalysisInput]
+    run_pk: Any = None  # a stored run: its prompt counts are kept in the database too
 
 
 # --- the models ---------------------------------------------------------------------
@@ -104,7 +106,7 @@ def run_material(run: Run, attempt: Attempt | None = None) -> RunMaterial:
     which = "default" if attempt is None else f"{attempt.turn}.{attempt.attempt}"
     # When the run was last read: a re-read or a `--continue` joined later changes its digest.
     read = run.processed_at.timestamp() if run.processed_at else 0
-    return RunMaterial(f"run:{run.pk}:{read}:{which}", lambda: digest_for_run(run, attempt).input)
+    return RunMaterial(f"run:{run.pk}:{read}:{which}", lambda: digest_for_run(run, attempt).input, run.pk)
 
 
 def path_material(path: Path, turn: int | None = None, attempt: int | None = None) -> RunMaterial:
@@ -133,10 +135,10 @@ def estimate_material(
     registry = get_registry()
     model = registry.require_available(model_name)
     loaded = cache(material.load)  # built at most once, and only on a cache miss
-    input_tokens = cached(material.cache_id, "prompt", (tokenizer_of(model),), lambda: exact_input_tokens(model, loaded()))
+    input_tokens = stored(material.run_pk, material.cache_id, "prompt", (tokenizer_of(model),), lambda: exact_input_tokens(model, loaded()))
     priced = estimate(model, input_tokens, output_reserve(model))
     plan = None
     if needs_compression(model, input_tokens, compression):
         parts = (repr(model), *plan_cache_parts(model, compression))
-        plan = cached(material.cache_id, "plan", parts, lambda: compression_preview(model, loaded(), compression))
+        plan = stored(material.run_pk, material.cache_id, "plan", parts, lambda: compression_preview(model, loaded(), compression))
     return estimate_to_dict(priced, registry.recommend(priced), plan)

@@ -13,7 +13,7 @@ from webapp.llm.model_order import split_usable, usable_first
 from webapp.llm.services import default_note, list_models, list_providers
 from webapp.runs.models import Run
 from webapp.runs.presenters import choose_attempt
-from webapp.teams.access import get_for_member, membership_for
+from webapp.teams.access import get_for_member, request_membership
 
 MODELS_PER_PAGE = 100
 # The page without JavaScript answers a bad choice with 400; the htmx partial
@@ -34,7 +34,7 @@ def run_estimate(request, pk):
         "run": run,
         "attempt": attempt,
         "preview": preview,
-        "can_write": membership_for(request.user, run.team).can_write,
+        "can_write": request_membership(request, run.team_id).can_write,
     }
     if request.htmx:
         return render(request, "llm/analyse_panel.html#preview", context)

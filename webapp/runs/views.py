@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseStopPolling
 from webapp.runs import presenters, services
 from webapp.runs.models import Run, RunStatus
 from webapp.runs.uploads import upload_limits
-from webapp.teams.access import get_for_member, membership_for, require_write
+from webapp.teams.access import get_for_member, request_membership, require_write
 
 # Sent (HX-Trigger) when a polled run finishes ingest; templates/runs/list.html listens.
 RUN_FINISHED_EVENT = "run-finished"
@@ -45,7 +45,7 @@ def run_detail(request, pk):
     return render(request, "runs/run.html", {
         "run": run,
         "page": presenters.run_page(run, request.GET) if run.status == RunStatus.READY else None,
-        "can_write": membership_for(request.user, run.team).can_write,
+        "can_write": request_membership(request, run.team_id).can_write,
     })
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
+from webapp.teams.middleware import memberships_of
 from webapp.teams.models import Membership
 
 
@@ -32,6 +33,15 @@ def require_membership(request) -> Membership:
     if not request.membership:
         raise Http404("You are not in a team yet.")
     return request.membership
+
+
+def request_membership(request, team_id) -> Membership:
+    """`membership_for(request.user, team)` from the memberships the request already
+    read (`memberships_of`): no query of its own."""
+    membership = next((m for m in memberships_of(request) if m.team_id == team_id), None)
+    if membership is None:
+        raise Http404("Not found.")
+    return membership
 
 
 def membership_for(user, team) -> Membership:

@@ -1,4 +1,4 @@
-from webapp.teams.models import Membership
+from webapp.teams.middleware import memberships_of
 
 
 def teams(request):
@@ -8,5 +8,5 @@ def teams(request):
     return {
         "current_membership": membership if membership else None,
         "current_team": membership.team if membership else None,
-        "all_memberships": Membership.objects.filter(user=request.user).select_related("team"),
+        "all_memberships": memberships_of(request),
     }

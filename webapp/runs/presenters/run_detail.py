@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
+from django.utils.functional import SimpleLazyObject
 
 from webapp.runs import charts, timeline
 from webapp.runs.models import AgentRow, AnswerRow, Attempt, RoundRow, Run, ToolRow, VoteRow
@@ -18,6 +19,11 @@ from webapp.runs.presenters.vote_matrix import Ballot, VoteMatrix, final_vote_po
 # Rows per list on the run page (votes, answers, errors, retries); the timeline
 # draws the same votes and answers, so each of its links has a target.
 MAX_LISTED = 300
+# The timeline, vote matrix, votes, answers and charts are rendered once per attempt and kept
+# this long (run.html's `{% cache %}`): a stored attempt's rows never change, and the
+# key changes when a run is ingested again. At 5,000 events they were most of the
+# page's time; kept in Django's cache, so per process without CACHE_URL.
+FRAGMENT_CACHE_SECONDS = 600
 # The token totals shown, in this order: key in Attempt.totals, label.
 TOKEN_FIGURES = (
     ("input_tokens", "Input tokens"),
@@ -121,6 +127,18 @@ class RunPage:
     summary: RunSummary
 
     @property
+    def fragment_key(self) -> str:
+        """What the attempt's cached fragment depends on: the run (its id is random, so
+        a key never names another run's attempt, even where a database reuses ids),
+        the attempt, and when the run was last ingested."""
+        processed = self.run.processed_at.isoformat() if self.run.processed_at else ""
+        return f"{self.run.pk}:{self.attempt.pk}:{processed}"
+
+    @property
+    def fragment_seconds(self) -> int:
+        return FRAGMENT_CACHE_SECONDS
+
+    @property
     def winner(self) -> str:
         """The attempt's winner, none for a restarted attempt (post-evaluation rejected it)."""
         return self.attempt.winner if self.summary.has_winner else ""
@@ -171,7 +189,8 @@ def run_page(run: Run, query) -> RunPage | None:
         agent_lines=agent_lines,
         final_answer_url=_file_url(run, attempt.final_answer_path),
         final_answer_truncated=(attempt.final_answer_chars or 0) > len(attempt.final_answer_preview),
-        timeline=_draw_timeline(attempt, agents, answer_items, vote_items, start, end),
+        # Drawn only when the template asks: not when the attempt's fragment is cached.
+        timeline=SimpleLazyObject(lambda: _draw_timeline(attempt, agents, answer_items, vote_items, start, end)),
         matrix=vote_matrix(lane_order, ballots, final_votes),
         answers=Capped(_answers_by_agent(lane_order, answer_items), answers.shown, answers.total),
         votes=Capped(vote_items, votes.shown, votes.total),
@@ -184,7 +203,7 @@ def run_page(run: Run, query) -> RunPage | None:
         usage_recorded=usage_recorded,
         tools=list(attempt.toolrows.all()),
         agent_chart=_agent_chart(agents),
-        round_chart=_round_chart(attempt, lane_order),
+        round_chart=SimpleLazyObject(lambda: _round_chart(attempt, lane_order)),  # as the timeline
         warnings=_warnings(attempt),
         reader_notes=[str(w) for w in (*(run.warnings or []), *(attempt.warnings or []))],
         summary=summary,
