@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('llm', '0001_initial'),
-        ('runs', '0004_search_trigram_index'),
+        ('runs', '0005_search_trigram_index'),
     ]
 
     operations = [

@@ -36,7 +36,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("runs", "0003_unrecorded_figures_restarts_and_skipped_files"),
+        ("runs", "0004_massgen_session_links_and_reader_revision"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
