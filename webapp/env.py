@@ -6,12 +6,16 @@ start-up with a message that says what to fix instead of misbehaving later."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import unquote
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class Env:
@@ -89,3 +93,27 @@ class Env:
         if scheme not in schemes:
             raise ImproperlyConfigured(f"{name}={value!r} must start with one of: {', '.join(s + '://' for s in schemes)}.")
         return value
+
+    def storage(self, name: str, default_folder: Path) -> tuple[str, str, str]:
+        """Where runs are kept: `("file", "/abs/folder", "")` or `("s3", bucket, prefix)`.
+        Unset is the local folder `default_folder`."""
+        raw = self.str(name)
+        if raw is None:
+            return "file", str(default_folder), ""
+        scheme, sep, rest = raw.partition("://")
+        if scheme == "file" and sep:
+            # file:///abs/path: an empty host, then an absolute path.
+            if not rest.startswith("/") or rest.startswith("//"):
+                raise ImproperlyConfigured(f"{name}={raw!r} must be file:///absolute/path (three slashes).")
+            return "file", str(Path(unquote(rest)).resolve()), ""
+        if scheme == "s3" and sep:
+            bucket, _, prefix = rest.partition("/")
+            if not _BUCKET.fullmatch(bucket):
+                raise ImproperlyConfigured(
+                    f"{name}={raw!r}: {bucket!r} is not an S3 bucket name (3-63 lower-case letters, digits, dots and dashes)."
+                )
+            parts = [part for part in prefix.split("/") if part]
+            if any(part in (".", "..") for part in parts):
+                raise ImproperlyConfigured(f"{name}={raw!r}: the prefix may not contain . or .. parts.")
+            return "s3", bucket, "/".join(parts)
+        raise ImproperlyConfigured(f"{name}={raw!r} must be file:///absolute/path or s3://bucket/prefix.")

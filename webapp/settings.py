@@ -137,16 +137,63 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request otherwise
 WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- Storage --------------------------------------------------------------------
+# Where runs are kept (webapp/runs/storage.py): DEBRIEF_STORAGE_URL names a local
+# folder (file:///abs/path; unset: DEBRIEF_STORAGE_DIR) or an S3-compatible bucket
+# (s3://bucket/prefix; credentials, region and endpoint from the standard AWS_*
+# variables). Either way it is Django's `default` storage, the one abstraction the
+# code reads and writes through. DEBRIEF_STORAGE_DIR is this machine's own folder:
+# uploads while they arrive and runs while a worker reads them (with a bucket,
+# nothing of a run stays there), and the runs themselves with a file:// URL.
+DEBRIEF_STORAGE_DIR = Path(env.str("DEBRIEF_STORAGE_DIR", str(DATA_DIR / "storage"))).resolve()
+DEBRIEF_STORAGE_KIND, _storage_where, DEBRIEF_STORAGE_PREFIX = env.storage("DEBRIEF_STORAGE_URL", DEBRIEF_STORAGE_DIR)
+if DEBRIEF_STORAGE_KIND == "file":
+    if env.str("DEBRIEF_STORAGE_DIR") and Path(_storage_where) != DEBRIEF_STORAGE_DIR:
+        raise ImproperlyConfigured(
+            "DEBRIEF_STORAGE_URL and DEBRIEF_STORAGE_DIR name two different local folders; set only one of them."
+        )
+    DEBRIEF_STORAGE_DIR = Path(_storage_where)
+    # No location: FileStore reads DEBRIEF_STORAGE_DIR when used (tests move it).
+    _runs_storage = {"BACKEND": "webapp.runs.stores.FileStore"}
+else:
+    from botocore.config import Config as _BotoConfig
+
+    _aws_key, _aws_secret = env.str("AWS_ACCESS_KEY_ID"), env.str("AWS_SECRET_ACCESS_KEY")
+    if bool(_aws_key) != bool(_aws_secret):
+        raise ImproperlyConfigured("Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (an instance role).")
+    _endpoint_variable = "AWS_ENDPOINT_URL_S3" if env.str("AWS_ENDPOINT_URL_S3") else "AWS_ENDPOINT_URL"
+    _endpoint = env.url(_endpoint_variable, "", ("http", "https")) if env.str(_endpoint_variable) else None
+    _runs_storage = {
+        "BACKEND": "webapp.runs.stores.S3Store",
+        "OPTIONS": {
+            "bucket_name": _storage_where,
+            "location": DEBRIEF_STORAGE_PREFIX,
+            "access_key": _aws_key,
+            "secret_key": _aws_secret,
+            "security_token": env.str("AWS_SESSION_TOKEN"),
+            "region_name": env.str("AWS_DEFAULT_REGION") or env.str("AWS_REGION"),
+            "endpoint_url": _endpoint,
+            "file_overwrite": True,
+            "default_acl": None,
+            "querystring_auth": True,
+            # MinIO, R2 and GCS behind a custom endpoint answer path-style requests
+            # (http://minio:9000/bucket/key); a bucket sub-domain would not resolve.
+            "client_config": _BotoConfig(
+                connect_timeout=10, read_timeout=120, retries={"max_attempts": 5, "mode": "standard"},
+                s3={"addressing_style": "path"} if _endpoint else {},
+            ),
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _runs_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-
-DEBRIEF_STORAGE_DIR = Path(env.str("DEBRIEF_STORAGE_DIR", str(DATA_DIR / "storage"))).resolve()
+# --- end of Storage -------------------------------------------------------------
 
 # --- Celery -----------------------------------------------------------------
 # The hard limit bounds the longest task (an analysis with compression); the
@@ -317,7 +364,8 @@ DEFAULT_API_RATE_WINDOW_SECONDS = 60
 # Counted while the request streams in; one byte more is a 413.
 DEBRIEF_MAX_UPLOAD_BYTES = env.int("DEBRIEF_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES, minimum=1)
 DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DEBRIEF_MAX_UPLOAD_FILES", DEFAULT_MAX_UPLOAD_FILES, minimum=1)
-# Every upload streams to a file under DEBRIEF_STORAGE_DIR, never into memory.
+# Every upload streams to a file under DEBRIEF_STORAGE_DIR, never into memory, and
+# is then moved into the storage (webapp/runs/storage.py).
 FILE_UPLOAD_HANDLERS = ["webapp.runs.uploads.StagingUploadHandler"]
 
 
