@@ -146,45 +146,7 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # code reads and writes through. DEBRIEF_STORAGE_DIR is this machine's own folder:
 # uploads while they arrive and runs while a worker reads them (with a bucket,
 # nothing of a run stays there), and the runs themselves with a file:// URL.
-DEBRIEF_STORAGE_DIR = Path(env.str("DEBRIEF_STORAGE_DIR", str(DATA_DIR / "storage"))).resolve()
-DEBRIEF_STORAGE_KIND, _storage_where, DEBRIEF_STORAGE_PREFIX = env.storage("DEBRIEF_STORAGE_URL", DEBRIEF_STORAGE_DIR)
-if DEBRIEF_STORAGE_KIND == "file":
-    if env.str("DEBRIEF_STORAGE_DIR") and Path(_storage_where) != DEBRIEF_STORAGE_DIR:
-        raise ImproperlyConfigured(
-            "DEBRIEF_STORAGE_URL and DEBRIEF_STORAGE_DIR name two different local folders; set only one of them."
-        )
-    DEBRIEF_STORAGE_DIR = Path(_storage_where)
-    # No location: FileStore reads DEBRIEF_STORAGE_DIR when used (tests move it).
-    _runs_storage = {"BACKEND": "webapp.runs.stores.FileStore"}
-else:
-    from botocore.config import Config as _BotoConfig
-
-    _aws_key, _aws_secret = env.str("AWS_ACCESS_KEY_ID"), env.str("AWS_SECRET_ACCESS_KEY")
-    if bool(_aws_key) != bool(_aws_secret):
-        raise ImproperlyConfigured("Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (an instance role).")
-    _endpoint_variable = "AWS_ENDPOINT_URL_S3" if env.str("AWS_ENDPOINT_URL_S3") else "AWS_ENDPOINT_URL"
-    _endpoint = env.url(_endpoint_variable, "", ("http", "https")) if env.str(_endpoint_variable) else None
-    _runs_storage = {
-        "BACKEND": "webapp.runs.stores.S3Store",
-        "OPTIONS": {
-            "bucket_name": _storage_where,
-            "location": DEBRIEF_STORAGE_PREFIX,
-            "access_key": _aws_key,
-            "secret_key": _aws_secret,
-            "security_token": env.str("AWS_SESSION_TOKEN"),
-            "region_name": env.str("AWS_DEFAULT_REGION") or env.str("AWS_REGION"),
-            "endpoint_url": _endpoint,
-            "file_overwrite": True,
-            "default_acl": None,
-            "querystring_auth": True,
-            # MinIO, R2 and GCS behind a custom endpoint answer path-style requests
-            # (http://minio:9000/bucket/key); a bucket sub-domain would not resolve.
-            "client_config": _BotoConfig(
-                connect_timeout=10, read_timeout=120, retries={"max_attempts": 5, "mode": "standard"},
-                s3={"addressing_style": "path"} if _endpoint else {},
-            ),
-        },
-    }
+DEBRIEF_STORAGE_DIR, _runs_storage = env.runs_storage(DATA_DIR / "storage")
 STORAGES = {
     "default": _runs_storage,
     "staticfiles": {

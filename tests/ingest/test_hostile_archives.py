@@ -15,7 +15,6 @@ from tests.ingest.support import (
     zip_with_symlink,
 )
 from tests.samples import SMALLEST as SMALLEST_SAMPLE
-from webapp.runs import storage
 from webapp.runs.models import Attempt, Run, RunFile
 from webapp.runs.services import UploadRejected
 

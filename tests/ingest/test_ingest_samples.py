@@ -11,7 +11,6 @@ from analysis.massgen.summary import summarize
 from tests import stored
 from tests.ingest.support import every_file, expected_summary, ingest_now
 from tests.samples import SAMPLE_SESSIONS, SMALLEST as SMALLEST_SAMPLE, sample_id
-from webapp.runs import storage
 from webapp.runs.models import AgentRow, AnswerRow, Attempt, EventRow, Run, RunFile, VoteRow
 from webapp.runs.services import do_import_folder
 

@@ -19,7 +19,6 @@ a bucket has none, so a run is copied into work/ to be read."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
@@ -278,7 +277,3 @@ def session_folder(run) -> Iterator[Path]:
 def check() -> None:
     """Raise when the store cannot be reached (for the health check)."""
     store().exists(".healthz")
-
-
-def is_local() -> bool:
-    return _local_path("") is not None
