@@ -188,6 +188,18 @@ def test_recovery_deletes_uploads_abandoned_mid_stream_and_keeps_fresh_ones(stor
     assert not abandoned.exists() and fresh.exists()
 
 
+@pytest.mark.django_db
+def test_recovery_deletes_work_folders_a_killed_worker_left_and_keeps_fresh_ones(storage_dir):
+    abandoned, fresh = storage.work_dir() / "run-old", storage.work_dir() / "run-new"
+    for folder in (abandoned, fresh):
+        (folder / "log_1" / "turn_1").mkdir(parents=True)
+        (folder / "log_1" / "turn_1" / "status.json").write_text("{}")
+    old = time.time() - tasks.ABANDONED_UPLOAD_SECONDS - 1
+    os.utime(abandoned, (old, old))
+    tasks.recover_runs()
+    assert not abandoned.exists() and fresh.exists()
+
+
 def test_the_ingest_task_is_sent_by_its_registered_name():
     assert runs_services.INGEST_TASK == tasks.ingest_run.name
 
