@@ -1,7 +1,8 @@
 """Runs kept in an S3-compatible bucket (DEBRIEF_STORAGE_URL=s3://bucket/prefix),
 against moto's real HTTP server on 127.0.0.1: ingest leaves the run's files in
-the bucket and nothing on this machine, the file viewer and the analysis input
-read from the bucket, and deleting a run deletes its objects."""
+the bucket and nothing on this machine, the file viewer, the analysis input, a
+re-read and the joining of a `--continue` run work on the bucket, and deleting a
+run deletes its objects."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.base import ContentFile
+from django.test import Client
 
 from analysis.digest import build_digest
 from analysis.massgen import read_session
 from analysis.offline.checks import digest_findings
+from tests.continuations import FOLLOW_UP_NAME, ORIGINAL, continuation
 from tests.factories import RunFactory
 from tests.ingest.support import every_file, ingest_now, upload_archive, zip_bytes, zip_with
 from tests.pages.conftest import write_file
@@ -22,6 +25,7 @@ from webapp.llm.services import digest_for_run
 from webapp.runs import storage
 from webapp.runs.models import Run, RunFile
 from webapp.runs.presenters import run_files
+from webapp.runs.reading import reread_run
 from webapp.runs.services import do_delete_run, do_import_folder
 from webapp.runs.stores import S3Store
 
@@ -136,3 +140,33 @@ def test_a_large_file_goes_up_in_parts(bucket, tmp_path):
     head = bucket.client.head_object(Bucket=bucket.name, Key=f"{PREFIX}/{name}")
     assert "-" in head["ETag"] and head["ContentLength"] == 9 * 1024 * 1024 + 2  # a multipart ETag ends in -<parts>
     assert not large.exists()
+
+
+@pytest.mark.django_db
+def test_a_continuation_uploaded_later_joins_its_run_in_the_bucket(people, bucket, tmp_path):
+    head = ingest_now(upload_archive(people.team_a, people.alice, "original.zip", zip_bytes(ORIGINAL))[0])
+    later = ingest_now(upload_archive(people.team_a, people.bob, "follow-up.zip", zip_bytes(continuation(tmp_path)))[0])
+
+    head.refresh_from_db()
+    later.refresh_from_db()
+    assert later.continues_id == head.pk and head.turn_count == 2
+    assert RunFile.objects.filter(run=head, path__startswith=f"{FOLLOW_UP_NAME}/turn_2/").exists()
+    # The head's objects are exactly its files, moved below one folder for both sessions.
+    head_keys = {key for key in bucket.keys(f"{people.team_a.pk}/{head.pk}/")}
+    assert head_keys == stored_keys(head)
+    assert every_file(bucket.local) == []
+    page = Client()
+    page.force_login(people.alice)
+    path = RunFile.objects.filter(run=head, path__startswith=f"{FOLLOW_UP_NAME}/turn_2/").values_list("path", flat=True)[0]
+    assert page.get(f"/runs/{head.pk}/files/{path}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_reread_reads_the_run_from_the_bucket_and_writes_it_back(people, bucket):
+    run = ingest_now(do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)[0])
+    before = set(bucket.keys())
+
+    run = reread_run(run)
+
+    assert run.status == "ready" and set(bucket.keys()) == before == stored_keys(run)
+    assert every_file(bucket.local) == []
