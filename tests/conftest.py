@@ -69,3 +69,13 @@ def celery_worker(django_db_setup, django_db_blocker, broker_url, tmp_path_facto
     worker = WorkerProcess(tmp_path_factory.mktemp("worker") / "worker.log").start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """One moto S3 server on 127.0.0.1 for the session; each test takes its own bucket."""
+    from tests.s3server import S3Server
+
+    server = S3Server().start()
+    yield server
+    server.stop()

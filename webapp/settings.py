@@ -137,16 +137,25 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request otherwise
 WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- Storage --------------------------------------------------------------------
+# Where runs are kept (webapp/runs/storage.py): DEBRIEF_STORAGE_URL names a local
+# folder (file:///abs/path; unset: DEBRIEF_STORAGE_DIR) or an S3-compatible bucket
+# (s3://bucket/prefix; credentials, region and endpoint from the standard AWS_*
+# variables). Either way it is Django's `default` storage, the one abstraction the
+# code reads and writes through. DEBRIEF_STORAGE_DIR is this machine's own folder:
+# uploads while they arrive and runs while a worker reads them (with a bucket,
+# nothing of a run stays there), and the runs themselves with a file:// URL.
+DEBRIEF_STORAGE_DIR, _runs_storage = env.runs_storage(DATA_DIR / "storage")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _runs_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-
-DEBRIEF_STORAGE_DIR = Path(env.str("DEBRIEF_STORAGE_DIR", str(DATA_DIR / "storage"))).resolve()
+# --- end of Storage -------------------------------------------------------------
 
 # --- Celery -----------------------------------------------------------------
 # The hard limit bounds the longest task (an analysis with compression); the
@@ -317,7 +326,8 @@ DEFAULT_API_RATE_WINDOW_SECONDS = 60
 # Counted while the request streams in; one byte more is a 413.
 DEBRIEF_MAX_UPLOAD_BYTES = env.int("DEBRIEF_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES, minimum=1)
 DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DEBRIEF_MAX_UPLOAD_FILES", DEFAULT_MAX_UPLOAD_FILES, minimum=1)
-# Every upload streams to a file under DEBRIEF_STORAGE_DIR, never into memory.
+# Every upload streams to a file under DEBRIEF_STORAGE_DIR, never into memory, and
+# is then moved into the storage (webapp/runs/storage.py).
 FILE_UPLOAD_HANDLERS = ["webapp.runs.uploads.StagingUploadHandler"]
 
 

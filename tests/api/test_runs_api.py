@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from tests import stored
 from tests.api.conftest import bearer
 from tests.factories import RunFactory
 from tests.ingest.support import ingest_now, multipart, zip_bytes, zip_with
@@ -29,7 +30,7 @@ def test_an_upload_token_uploads_a_run(client, tokens, storage_dir, people):
     body = response.json()
     run = Run.objects.get(pk=body["id"])
     assert body["status"] == "queued" and body["url"] == f"http://testserver/runs/{run.pk}/"
-    assert run.team == people.team_a and run.source == "api" and storage.find_staged(run.pk).name == "run.zip"
+    assert run.team == people.team_a and run.source == "api" and storage.find_staged(run.pk).endswith("/run.zip")
     assert response["Location"] == f"/api/v1/runs/{run.pk}"
 
 
@@ -62,11 +63,11 @@ def test_a_failed_run_reads_back_with_its_reason(client, tokens, storage_dir):
 
 def test_a_full_token_deletes_a_run_and_its_files(client, tokens, storage_dir, django_capture_on_commit_callbacks):
     run = ingest_now(Run.objects.get(pk=post_archive(client, tokens.upload).json()["id"]))
-    assert run.files_root.exists()
+    assert stored.files_root(run).exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.delete(f"{RUNS}/{run.pk}", headers=bearer(tokens.full))
     assert response.status_code == 204
-    assert not Run.objects.filter(pk=run.pk).exists() and not storage.run_dir(run.team_id, run.pk).exists()
+    assert not Run.objects.filter(pk=run.pk).exists() and not stored.run_dir(run).exists()
     assert client.get(f"{RUNS}/{run.pk}", headers=bearer(tokens.full)).status_code == 404
 
 

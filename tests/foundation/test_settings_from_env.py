@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -77,3 +78,46 @@ def test_unset_values_fall_back_to_defaults():
     assert env.bool("DEBUG", True) is True
     assert env.list("ALLOWED_HOSTS", ["a"]) == ["a"]
     assert env.database("DATABASE_URL", "sqlite:////tmp/x.sqlite3")["NAME"] == "/tmp/x.sqlite3"
+
+
+def test_runs_are_kept_in_the_local_folder_unless_a_storage_url_says_otherwise(tmp_path):
+    folder, entry = Env({}).runs_storage(tmp_path / "storage")
+    assert folder == (tmp_path / "storage").resolve() and entry == {"BACKEND": "webapp.runs.stores.FileStore"}
+    folder, entry = Env({"DEBRIEF_STORAGE_URL": f"file://{tmp_path}/elsewhere"}).runs_storage(tmp_path / "storage")
+    assert folder == (tmp_path / "elsewhere").resolve() and entry["BACKEND"] == "webapp.runs.stores.FileStore"
+
+
+def test_an_s3_storage_url_takes_the_bucket_prefix_and_the_standard_aws_variables(tmp_path):
+    _, entry = Env({
+        "DEBRIEF_STORAGE_URL": "s3://debrief-runs/prod/runs/", "AWS_ACCESS_KEY_ID": "key", "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9000",
+    }).runs_storage(tmp_path)
+    options = entry["OPTIONS"]
+    assert entry["BACKEND"] == "webapp.runs.stores.S3Store"
+    assert (options["bucket_name"], options["location"], options["region_name"]) == ("debrief-runs", "prod/runs", "eu-west-1")
+    assert (options["access_key"], options["secret_key"], options["endpoint_url"]) == ("key", "secret", "http://127.0.0.1:9000")
+    assert options["client_config"].s3 == {"addressing_style": "path"}  # MinIO's host name has no bucket sub-domains
+    _, entry = Env({"DEBRIEF_STORAGE_URL": "s3://debrief-runs", "AWS_ENDPOINT_URL": "http://a:1",
+                    "AWS_ENDPOINT_URL_S3": "http://b:2"}).runs_storage(tmp_path)
+    assert entry["OPTIONS"]["endpoint_url"] == "http://b:2" and entry["OPTIONS"]["location"] == ""
+    assert entry["OPTIONS"]["access_key"] is None  # none given: boto3's own chain (an instance role)
+
+
+@pytest.mark.parametrize(("environ", "message"), [
+    ({"DEBRIEF_STORAGE_URL": "ftp://host/runs"}, "must be file:///absolute/path or s3://bucket/prefix"),
+    ({"DEBRIEF_STORAGE_URL": "file://relative/runs"}, "three slashes"),
+    ({"DEBRIEF_STORAGE_URL": "s3://Not_A_Bucket/runs"}, "is not an S3 bucket name"),
+    ({"DEBRIEF_STORAGE_URL": "s3:///runs"}, "is not an S3 bucket name"),
+    ({"DEBRIEF_STORAGE_URL": "s3://bucket/a/../b"}, "may not contain . or .. parts"),
+    ({"DEBRIEF_STORAGE_URL": "s3://bucket", "AWS_ACCESS_KEY_ID": "key"}, "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+    ({"DEBRIEF_STORAGE_URL": "s3://bucket", "AWS_ENDPOINT_URL_S3": "minio:9000"}, "AWS_ENDPOINT_URL_S3='minio:9000' must start with"),
+    ({"DEBRIEF_STORAGE_URL": "file:///srv/a", "DEBRIEF_STORAGE_DIR": "/srv/b"}, "two different local folders"),
+])
+def test_a_bad_storage_setting_names_what_to_fix(tmp_path, environ, message):
+    with pytest.raises(ImproperlyConfigured, match=re.escape(message)):
+        Env(environ).runs_storage(tmp_path)
+
+
+def test_the_settings_refuse_a_bad_storage_url_at_start_up():
+    result = load_settings(DEBRIEF_STORAGE_URL="s3://")
+    assert result.returncode != 0 and "DEBRIEF_STORAGE_URL" in result.stderr

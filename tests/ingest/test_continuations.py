@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from tests import stored
 from tests.ingest.test_ingest_task import WORKER_WAIT_SECONDS
 from tests.api.conftest import bearer
 from tests.continuations import FOLLOW_UP_NAME, FOLLOW_UP_QUESTION, ORIGINAL, SESSION_ID, continuation, writable_copy
@@ -55,7 +56,7 @@ def test_a_continuation_uploaded_later_joins_the_run_it_continues(people, storag
     # Both stored folders are now the head's session, with their files browsable.
     assert RunFile.objects.filter(run=head, path__startswith=f"{FOLLOW_UP_NAME}/turn_2/").exists()
     assert RunFile.objects.filter(run=head, path__startswith=f"{ORIGINAL.name}/turn_1/").exists()
-    assert (head.files_root / FOLLOW_UP_NAME / "turn_2" / "attempt_1" / "status.json").is_file()
+    assert (stored.files_root(head) / FOLLOW_UP_NAME / "turn_2" / "attempt_1" / "status.json").is_file()
     # The continuation stays a run of its own (its upload's id keeps working).
     assert list(Attempt.objects.filter(run=later).values_list("turn", flat=True)) == [2]
     assert list(head.continuations.all()) == [later]
@@ -189,14 +190,14 @@ def test_a_run_archived_without_its_log_folder_is_joined_too(people, storage_dir
                 bundle.write(path, path.relative_to(ORIGINAL).as_posix())  # turn_1/… at the top
     head, _ = upload_archive(people.team_a, people.alice, "session.zip", buffer.getvalue())
     head = ingest_now(head)
-    assert head.session_id == "session" and head.files_root.name == str(head.pk)
+    assert head.session_id == "session" and stored.files_root(head).name == str(head.pk)
 
     later, _ = _upload(people.team_a, people.alice, follow_up)
 
     head.refresh_from_db()
     assert later.continues_id == head.pk and head.turn_count == 2 and head.session_id == "session"
     assert RunFile.objects.filter(run=head, path="session/turn_1/attempt_1/status.json").exists()
-    assert (head.files_root / "session" / "turn_1" / "attempt_1" / "status.json").is_file()
+    assert (stored.files_root(head) / "session" / "turn_1" / "attempt_1" / "status.json").is_file()
 
 
 def test_a_join_gives_the_run_a_new_estimate_cache_identity(people, storage_dir, follow_up):

@@ -3,6 +3,7 @@ that says what was wrong, and nothing is written outside storage."""
 
 import pytest
 
+from tests import stored
 from tests.ingest.support import (
     every_file,
     ingest_now,
@@ -14,7 +15,6 @@ from tests.ingest.support import (
     zip_with_symlink,
 )
 from tests.samples import SMALLEST as SMALLEST_SAMPLE
-from webapp.runs import storage
 from webapp.runs.models import Attempt, Run, RunFile
 from webapp.runs.services import UploadRejected
 
@@ -28,7 +28,7 @@ def fails_cleanly(run, tmp_path, storage_dir, *phrases):
     for phrase in phrases:
         assert phrase in run.error
     assert not Attempt.objects.filter(run=run).exists() and not RunFile.objects.filter(run=run).exists()
-    assert not storage.run_dir(run.team_id, run.pk).exists() and not storage.staging_folder(run.pk).exists()
+    assert not stored.run_dir(run).exists() and not stored.staging_dir(run).exists()
     written = [path for path in every_file(tmp_path) if not path.is_relative_to(storage_dir)]
     assert written == []
     assert [path for path in every_file(storage_dir)] == []

@@ -8,9 +8,9 @@ import pytest
 
 from analysis.massgen import read_session
 from analysis.massgen.summary import summarize
+from tests import stored
 from tests.ingest.support import every_file, expected_summary, ingest_now
 from tests.samples import SAMPLE_SESSIONS, SMALLEST as SMALLEST_SAMPLE, sample_id
-from webapp.runs import storage
 from webapp.runs.models import AgentRow, AnswerRow, Attempt, EventRow, Run, RunFile, VoteRow
 from webapp.runs.services import do_import_folder
 
@@ -118,12 +118,13 @@ def test_every_row_table_holds_what_the_reader_read(people, storage_dir, folder)
 @pytest.mark.parametrize("folder", SAMPLE_SESSIONS, ids=sample_id)
 def test_the_stored_files_are_indexed_and_the_archive_is_not_kept(people, storage_dir, folder):
     run = import_sample(people.team_a, folder)
-    stored = {path.relative_to(run.files_root).as_posix(): path.stat().st_size for path in every_file(run.files_root)}
-    assert dict(RunFile.objects.filter(run=run).values_list("path", "size")) == stored
-    assert run.files_root.is_relative_to(storage.run_dir(run.team_id, run.pk))
-    assert not storage.staging_folder(run.pk).exists()
+    root = stored.files_root(run)
+    on_disk = {path.relative_to(root).as_posix(): path.stat().st_size for path in every_file(root)}
+    assert dict(RunFile.objects.filter(run=run).values_list("path", "size")) == on_disk
+    assert stored.files_root(run).is_relative_to(stored.run_dir(run))
+    assert not stored.staging_dir(run).exists()
     answer = AnswerRow.objects.filter(run=run).exclude(path="").first()
-    assert answer.preview and (run.files_root / answer.path).is_file()
+    assert answer.preview and (stored.files_root(run) / answer.path).is_file()
 
 
 def test_it_rewrites_execution_metadata_without_api_keys(people, storage_dir, tmp_path):
@@ -137,8 +138,8 @@ def test_it_rewrites_execution_metadata_without_api_keys(people, storage_dir, tm
     run = import_sample(people.team_a, folder)
 
     assert run.status == "ready", run.error
-    stored = run.files_root / "turn_1" / "attempt_1" / "execution_metadata.yaml"
-    assert "api_key: '[REDACTED]'" in stored.read_text() and "gpt-5-mini" in stored.read_text()
+    metadata_kept = stored.files_root(run) / "turn_1" / "attempt_1" / "execution_metadata.yaml"
+    assert "api_key: '[REDACTED]'" in metadata_kept.read_text() and "gpt-5-mini" in metadata_kept.read_text()
     for path in every_file(storage_dir):
         assert secret.encode() not in path.read_bytes(), path
     for attempt in Attempt.objects.filter(run=run):
@@ -163,7 +164,7 @@ def test_it_stores_event_streams_and_logs_without_api_keys(people, storage_dir, 
     assert run.status == "ready", run.error
     for path in every_file(storage_dir):
         assert secret.encode() not in path.read_bytes(), path
-    assert "api_key=[REDACTED]" in (run.files_root / "turn_1" / "attempt_1" / "massgen.log").read_text()
+    assert "api_key=[REDACTED]" in (stored.files_root(run) / "turn_1" / "attempt_1" / "massgen.log").read_text()
 
 
 def test_the_list_figures_are_on_the_run_row(people, storage_dir):

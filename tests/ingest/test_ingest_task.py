@@ -9,6 +9,7 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
+from tests import stored
 from tests.ingest.support import ingest_now, upload_archive, zip_bytes, zip_with
 from tests.samples import SMALLEST as SMALLEST_SAMPLE
 from webapp.core.leases import LEASE_SECONDS, MAX_DELIVERIES
@@ -52,12 +53,12 @@ def test_a_run_whose_worker_died_is_taken_again_without_duplicate_rows(people, s
     run, _ = do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)
     ingest.claim(run.pk)  # the worker that claimed it was killed...
     Run.objects.filter(pk=run.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))  # ...and stopped renewing
-    (storage.run_dir(run.team_id, run.pk) / "half-extracted").mkdir(parents=True)  # ...mid-extraction
+    (stored.run_dir(run) / "half-extracted").mkdir(parents=True)  # ...mid-extraction
 
     ingest_now(run)
 
     assert run.status == "ready", run.error
-    assert not (storage.run_dir(run.team_id, run.pk) / "half-extracted").exists()
+    assert not (stored.run_dir(run) / "half-extracted").exists()
     reference, _ = do_import_folder(people.team_b, SMALLEST_SAMPLE, enqueue=False)
     assert row_counts(run) == row_counts(ingest_now(reference))
 
@@ -78,7 +79,7 @@ def test_a_failure_while_storing_rows_leaves_a_failed_run_without_rows_or_files(
     assert run.status == "failed"
     assert "unexpected error" in run.error and "RuntimeError" in run.error
     assert row_counts(run) == [0] * 5 and run.summary is None and run.storage_path == ""
-    assert not storage.run_dir(run.team_id, run.pk).exists() and not storage.staging_folder(run.pk).exists()
+    assert not stored.run_dir(run).exists() and not stored.staging_dir(run).exists()
 
 
 @pytest.mark.django_db
@@ -94,7 +95,7 @@ def test_a_transient_database_error_puts_the_run_back_for_a_retry(people, storag
 
     run.refresh_from_db()
     assert run.status == "queued" and storage.find_staged(run.pk) is not None
-    assert not storage.run_dir(run.team_id, run.pk).exists()
+    assert not stored.run_dir(run).exists()
     monkeypatch.undo()
     assert ingest_now(run).status == "ready"
 
@@ -173,7 +174,7 @@ def test_an_uploaded_run_is_taken_to_ready_by_a_real_worker(celery_worker, peopl
         time.sleep(0.2)
     assert run.status == "ready", f"{run.status} {run.error}\n{celery_worker.output()}"
     assert Attempt.objects.filter(run=run).count() == 1 and VoteRow.objects.filter(run=run).count() == 2
-    assert not storage.staging_folder(run.pk).exists()
+    assert not stored.staging_dir(run).exists()
 
 
 @pytest.mark.django_db
@@ -181,6 +182,18 @@ def test_recovery_deletes_uploads_abandoned_mid_stream_and_keeps_fresh_ones(stor
     abandoned, fresh = storage.incoming_dir() / "upload-old.part", storage.incoming_dir() / "upload-new.part"
     abandoned.write_bytes(b"x")
     fresh.write_bytes(b"y")
+    old = time.time() - tasks.ABANDONED_UPLOAD_SECONDS - 1
+    os.utime(abandoned, (old, old))
+    tasks.recover_runs()
+    assert not abandoned.exists() and fresh.exists()
+
+
+@pytest.mark.django_db
+def test_recovery_deletes_work_folders_a_killed_worker_left_and_keeps_fresh_ones(storage_dir):
+    abandoned, fresh = storage.work_dir() / "run-old", storage.work_dir() / "run-new"
+    for folder in (abandoned, fresh):
+        (folder / "log_1" / "turn_1").mkdir(parents=True)
+        (folder / "log_1" / "turn_1" / "status.json").write_text("{}")
     old = time.time() - tasks.ABANDONED_UPLOAD_SECONDS - 1
     os.utime(abandoned, (old, old))
     tasks.recover_runs()

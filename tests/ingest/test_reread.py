@@ -10,6 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests import stored
 from tests.continuations import ORIGINAL, continuation
 from tests.factories import AnalysisFactory
 from tests.samples import SAMPLE_RUNS, ingest_sample
@@ -87,7 +88,7 @@ def test_a_reread_links_a_continuation_an_older_reader_could_not(people, storage
 
 def test_reread_says_which_run_it_could_not_read_and_leaves_it_as_it_was(people, storage_dir):
     run = ingest_sample(people.team_a)
-    shutil.rmtree(run.files_root)
+    shutil.rmtree(stored.files_root(run))
     with pytest.raises(CommandError, match="1 run could not be re-read"):
         reread(str(run.pk))
     run.refresh_from_db()

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from tests import stored
 from tests.ingest.support import ingest_now, tree_digest, tar_gz_bytes
 from tests.samples import SAMPLE_SESSIONS, SMALLEST as SMALLEST_SAMPLE
 from webapp.runs import folders, tasks
@@ -60,7 +61,7 @@ def test_importing_copies_the_session_and_leaves_the_source_untouched(people, se
 
     assert created and run.source == "folder" and run.source_path == session.path and run.created_by == people.bob
     assert ingest_now(run).status == "ready", run.error
-    assert run.files_root.is_relative_to(storage_dir)
+    assert stored.files_root(run).is_relative_to(storage_dir)
     assert tree_digest(server_root) == before
     listed = {s.path: s for s in folders.list_server_sessions(people.team_a)}
     assert listed[session.path].imported_run == run
@@ -218,4 +219,4 @@ def test_a_server_session_is_imported_without_node_modules_venv_or_workspace_eve
     assert created and run.skipped_files == {"node_modules": 2, ".venv": 1}
     run = ingest_now(run)
     assert run.status == "ready", run.error
-    assert not (run.files_root / ".venv").exists() and not (run.files_root / "turn_1" / "attempt_1" / "node_modules").exists()
+    assert not (stored.files_root(run) / ".venv").exists() and not (stored.files_root(run) / "turn_1" / "attempt_1" / "node_modules").exists()

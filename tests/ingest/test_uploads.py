@@ -7,6 +7,7 @@ import pytest
 
 from django.test import Client
 
+from tests import stored
 from tests.ingest.support import (
     every_file,
     multipart,
@@ -200,7 +201,7 @@ def test_a_folder_upload_leaves_out_node_modules_venv_and_workspace_and_says_so(
     assert run.sha256 == plain.sha256  # what is stored is the folder without them
     ingest_now(run)
     assert run.status == "ready", run.error
-    assert not any(part in {"node_modules", ".venv", "workspace"} for path in every_file(run.files_root) for part in path.parts)
+    assert not any(part in {"node_modules", ".venv", "workspace"} for path in every_file(stored.files_root(run)) for part in path.parts)
 
 
 def test_a_folder_holding_only_skipped_folders_is_refused_naming_them(people, storage_dir):

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from tests import stored
 from tests.analyses.support import work
 from tests.api.conftest import bearer
 from tests.factories import RunFactory
@@ -21,7 +22,6 @@ from webapp.analyses import services as analyses
 from webapp.analyses.models import Analysis, ShareLink
 from webapp.audit.models import Action, AuditEntry
 from webapp.conversations.models import Conversation
-from webapp.runs import storage
 from webapp.runs.models import Run
 from webapp.runs.services.retention import do_prune, prune_expired
 from webapp.runs.tasks import prune_expired_runs
@@ -124,7 +124,7 @@ def test_a_pruned_run_goes_with_its_analyses_conversations_share_links_and_files
     client, people, no_enqueue, storage_dir, django_capture_on_commit_callbacks
 ):
     run = ingest_sample(people.team_a)
-    folder = storage.run_dir(run.team_id, run.pk)
+    folder = stored.run_dir(run)
     assert folder.is_dir()
     analysis = work(analyses.do_request_analysis(run, people.alice, "debrief/offline"))
     Conversation.objects.create(analysis=analysis, team=people.team_a)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 
 from tests.factories import T0, RunFactory
 from webapp.runs import storage
@@ -31,11 +32,9 @@ from webapp.runs.models import (
 def write_file(run: Run, relpath: str, content: bytes) -> None:
     """A stored file of the run, recorded for the raw-file browser."""
     if not run.storage_path:
-        run.storage_path = storage.relative(storage.run_dir(run.team_id, run.pk).parent) + f"/{run.pk}"
+        run.storage_path = storage.run_folder(run.team_id, run.pk)
         run.save(update_fields=["storage_path"])
-    path = run.files_root / relpath
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    storage.store().save(f"{run.storage_path}/{relpath}", ContentFile(content))
     RunFile.objects.create(run=run, path=relpath, size=len(content))
 
 

@@ -1,5 +1,6 @@
 import pytest
 
+from tests import stored
 from tests.factories import RunFactory
 from tests.pages.conftest import write_file
 from webapp.runs.presenters import run_files
@@ -55,8 +56,8 @@ def test_a_symlink_is_404_even_when_recorded(alice, run_with_files, tmp_path):
 
     outside = tmp_path / "outside.txt"
     outside.write_text("server secret")
-    (run_with_files.files_root / "link.txt").symlink_to(outside)
-    (run_with_files.files_root / "linkdir").symlink_to(tmp_path)
+    (stored.files_root(run_with_files) / "link.txt").symlink_to(outside)
+    (stored.files_root(run_with_files) / "linkdir").symlink_to(tmp_path)
     RunFile.objects.create(run=run_with_files, path="link.txt", size=10)
     RunFile.objects.create(run=run_with_files, path="linkdir/outside.txt", size=10)
     assert alice.get(f"/runs/{run_with_files.pk}/files/link.txt").status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import connection
 from kombu import Connection
 from kombu.exceptions import ChannelError
@@ -61,12 +62,18 @@ def queue_depths() -> dict[str, int]:
 
 
 def check_storage() -> str | None:
+    """This machine's folder (uploads arrive there) is writable and the store
+    where runs are kept (DEBRIEF_STORAGE_URL: a folder or a bucket) answers."""
     try:
         settings.DEBRIEF_STORAGE_DIR.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=settings.DEBRIEF_STORAGE_DIR, prefix=".healthz-"):
             pass
     except OSError as exc:
         return f"storage not writable: {exc.strerror or exc.__class__.__name__}"
+    try:
+        storages["default"].exists(".healthz")  # one HEAD request to a bucket
+    except Exception as exc:
+        return f"object store unreachable: {exc.__class__.__name__}"
     return None
 
 

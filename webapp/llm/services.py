@@ -29,6 +29,7 @@ from webapp.llm.compression_preview import COMPRESSION_CHOICES, DEFAULT_COMPRESS
 from webapp.llm.estimate_cache import stored
 from webapp.llm.registry import get_registry
 from webapp.llm.request_tokens import exact_input_tokens
+from webapp.runs import storage
 from webapp.runs.errors import RunNotReady
 from webapp.runs.models import Attempt, Run, RunStatus
 
@@ -94,10 +95,12 @@ def digest_for_run(run: Run, attempt: Attempt | None = None) -> Digest:
     """The digest the analysis of `attempt` (default: the first turn's accepted
     attempt) sends; the analysis task must use this very function so that the
     estimate counts what is sent."""
-    if run.status != RunStatus.READY or run.files_root is None:
+    if run.status != RunStatus.READY or not run.storage_path:
         raise RunNotReady.needed_for(run, "estimates need a ready run")
     turn, number = (None, None) if attempt is None else (attempt.turn, attempt.attempt)
-    return build_digest(read_session(run.files_root), turn, number, findings=digest_findings)
+    # The digest holds text, not references into the files: it outlives the local copy.
+    with storage.session_folder(run) as folder:
+        return build_digest(read_session(folder), turn, number, findings=digest_findings)
 
 
 def run_material(run: Run, attempt: Attempt | None = None) -> RunMaterial:

@@ -23,7 +23,7 @@ import logging
 import os
 import re
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.db import transaction
 from django.db.models import Q
@@ -88,54 +88,67 @@ def _join(head: Run, continuations: list[Run]) -> Run:
     with transaction.atomic():
         # One join of a session at a time: a second worker waits here (PostgreSQL).
         head = Run.objects.select_for_update().get(pk=head.pk)
-        if head.status != RunStatus.READY or head.files_root is None:
+        if head.status != RunStatus.READY or not head.storage_path:
             raise RunVanished()
-        base = storage.run_dir(head.team_id, head.pk)
-        changed = False
-        for continuation in continuations:
-            changed |= _place(head, base, continuation)
-        if changed:
-            session = read_session(_sessions_folder(head, base), session_id=head.session_id or None)
-            store(head, prepare(head, session), expected=RunStatus.READY)
+        # The head's whole run folder, on this machine (storage.editing): continuations
+        # are copied in beside its session and the result read as one.
+        with storage.editing(storage.run_folder(head.team_id, head.pk)) as workspace:
+            base = workspace.path
+            root = _local_root(head, workspace)
+            changed = False
+            for continuation in continuations:
+                changed |= _place(head, base, root, continuation)
+            prepared = None
+            if changed:
+                session = read_session(_sessions_folder(head, base, root), session_id=head.session_id or None)
+                prepared = prepare(head, session, workspace)
+        if prepared is not None:
+            store(head, prepared, expected=RunStatus.READY)
         Run.objects.filter(pk__in=[item.pk for item in continuations]).update(continues=head)
     head.refresh_from_db()
     return head
 
 
-def _place(head: Run, base: Path, continuation: Run) -> bool:
+def _local_root(head: Run, workspace: storage.Workspace) -> Path:
+    """The head's stored session root (`storage_path`) inside its run folder's workspace."""
+    inside = head.storage_path.removeprefix(workspace.folder).strip("/")
+    return workspace.path / inside if inside else workspace.path
+
+
+def _place(head: Run, base: Path, root: Path, continuation: Run) -> bool:
     """Put the continuation's stored session beside the head's own; False when
     the head already holds it."""
-    source = continuation.files_root
-    if source is None or not source.is_dir():
+    if not continuation.storage_path or not continuation.files.exists():
         raise RunFormatError(str(continuation.pk), "has no stored files")
     head_turns, its_turns = _turns(head), _turns(continuation)
-    name = _folder_name(source, continuation)
-    beside = _sessions_folder(head, base, move=False)
+    name = _folder_name(continuation)
+    beside = _sessions_folder(head, base, root, move=False)
     if its_turns <= head_turns and (continuation.continues_id == head.pk or (beside is not None and (beside / name).is_dir())):
         return False  # joined already, or uploaded together with the session before
     if its_turns & head_turns:
         raise RunFormatError(continuation.original_name or str(continuation.pk), f"repeats turns {sorted(its_turns & head_turns)} of run {head.pk}")
-    target = _sessions_folder(head, base) / name
+    target = _sessions_folder(head, base, root) / name
     if target.exists():
         target = target.with_name(f"{name}-{continuation.pk.hex[:8]}")
-    _copy_tree(source, target)
+    with storage.session_folder(continuation) as source:
+        _copy_tree(source, target)
     return True
 
 
-def _folder_name(source: Path, continuation: Run) -> str:
-    if _LOG_FOLDER.match(source.name) or source != storage.run_dir(continuation.team_id, continuation.pk):
-        return source.name
+def _folder_name(continuation: Run) -> str:
+    name = PurePosixPath(continuation.storage_path).name
+    if _LOG_FOLDER.match(name) or continuation.storage_path != storage.run_folder(continuation.team_id, continuation.pk):
+        return name
     return _PLAIN_NAME.sub("_", continuation.session_id or "")[:100].strip("._") or f"continuation-{continuation.pk.hex[:8]}"
 
 
-def _sessions_folder(head: Run, base: Path, *, move: bool = True) -> Path | None:
+def _sessions_folder(head: Run, base: Path, root: Path, *, move: bool = True) -> Path | None:
     """The folder that holds the head's session root(s) side by side, where a
     continuation goes and which is read as the whole session: the parent of a
     run stored as one session (`…/log_*`), the folder of a run stored as several
     (read together). A run whose turns sat straight in its storage folder (an
     archive without its log folder) is moved one level down first (None with
     `move=False`). The head's rows get the new paths from the re-read that follows."""
-    root = head.files_root
     if not _is_one_session(root):
         return root
     if root.resolve() != base.resolve():
@@ -144,7 +157,7 @@ def _sessions_folder(head: Run, base: Path, *, move: bool = True) -> Path | None
         return None
     inner = base / (_PLAIN_NAME.sub("_", head.session_id or "")[:100].strip("._") or "session")
     staging = base.with_name(f".{base.name}.joining")
-    storage.remove(staging)
+    shutil.rmtree(staging, ignore_errors=True)
     os.replace(base, staging)
     base.mkdir()
     os.replace(staging, inner)

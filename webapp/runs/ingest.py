@@ -1,10 +1,13 @@
 """Ingest: a queued run's staged archive becomes a ready run.
 
 `ingest_run` claims the run with a conditional UPDATE (so a redelivered task,
-or a second worker, does nothing), extracts the archive with the reader's
-limits into `<storage>/<team id>/<run id>/`, reads it, rewrites the stored
-metadata without secrets, and writes every row pages need in one transaction.
-The staged archive is then deleted: it still holds the secrets.
+or a second worker, does nothing), extracts the staged archive with the reader's
+limits into the run's folder `<team id>/<run id>/` of the store (`storage.editing`:
+a local store's folder itself; with a bucket, a work folder of this worker's own
+that is uploaded, multipart for large files, and then removed), reads it and
+scrubs every file of secrets, and writes every row pages need in one transaction.
+The staged archive is then deleted: it still holds the secrets. With a bucket
+nothing of the run stays on the worker.
 
 A run that cannot be read ends `failed` with a message for a person, without
 rows or extracted files. Transient database errors release the claim and
@@ -67,8 +70,8 @@ def ingest_run(run_id) -> Run | None:
         raise
     except RunVanished:
         if not Run.objects.filter(pk=run.pk).exists():
-            storage.remove(storage.run_dir(run.team_id, run.pk))
-            storage.remove(storage.staging_folder(run.pk))
+            storage.delete_folder(storage.run_folder(run.team_id, run.pk))
+            storage.delete_folder(storage.staging_folder(run.pk))
         return None
     except ArchiveRejected as exc:
         _fail(run, f"The archive was refused: {exc}.")
@@ -123,20 +126,23 @@ def _process(run: Run) -> None:
     staged = storage.find_staged(run.pk)
     if staged is None:
         raise RunFormatError(run.original_name or "the upload", "is no longer on the server; upload it again")
-    dest = storage.run_dir(run.team_id, run.pk)
-    storage.remove(dest)  # what an interrupted earlier attempt left behind
-    dest.mkdir(parents=True)
+    folder = storage.run_folder(run.team_id, run.pk)
+    storage.delete_folder(folder)  # what an interrupted earlier attempt left behind
     try:
-        session = read_session(staged, extract_to=dest)
-        store(run, prepare(run, session), expected=RunStatus.PROCESSING)
+        # A local store is extracted into in place; a bucket through a work folder
+        # of this worker's own, uploaded when the block ends and then removed.
+        with storage.editing(folder) as workspace, storage.local_file(staged) as archive:
+            session = read_session(archive, extract_to=workspace.path)
+            prepared = prepare(run, session, workspace)
+        store(run, prepared, expected=RunStatus.PROCESSING)
         metrics.inc("debrief_runs_ingested")
         metrics.inc("debrief_ingest_bytes", run.size_bytes)
     except RunVanished:
         raise  # the folder may now belong to whoever finished the run
     except BaseException:
-        storage.remove(dest)
+        storage.delete_folder(folder)
         raise
-    storage.remove(staged.parent)
+    storage.delete_folder(storage.staging_folder(run.pk))
 
 
 def _fail(run: Run, message: str) -> None:
@@ -146,8 +152,8 @@ def _fail(run: Run, message: str) -> None:
         )
         if updated:
             delete_rows(run)
-    storage.remove(storage.run_dir(run.team_id, run.pk))
-    storage.remove(storage.staging_folder(run.pk))
+    storage.delete_folder(storage.run_folder(run.team_id, run.pk))
+    storage.delete_folder(storage.staging_folder(run.pk))
     log.info("run %s failed: %s", run.pk, message)
 
 

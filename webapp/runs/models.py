@@ -8,8 +8,6 @@ order. Token and cost figures mirror `analysis.massgen.model`."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
-
 from django.conf import settings
 from django.db import models
 from django.db.models import TextField
@@ -59,7 +57,7 @@ class Run(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     deliveries = models.PositiveIntegerField(default=0)
     retry_log = models.JSONField(default=list, blank=True)
-    storage_path = models.CharField(max_length=1024, blank=True)  # the session root, relative to DEBRIEF_STORAGE_DIR
+    storage_path = models.CharField(max_length=1024, blank=True)  # the session root's name in the store (webapp/runs/storage.py)
 
     session_id = models.CharField(max_length=255, blank=True)
     massgen_version = models.CharField(max_length=50, blank=True)
@@ -123,12 +121,6 @@ class Run(models.Model):
         """The question, shortened to one line; the file name until ingest is done."""
         text = " ".join(self.question.split()) or self.original_name or str(self.pk)
         return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
-
-    @property
-    def files_root(self) -> Path | None:
-        """The stored session folder, or None before ingest. Only its metadata is
-        scrubbed on disk: read other files through `analysis.redaction.scrub.scrub_text`."""
-        return settings.DEBRIEF_STORAGE_DIR / self.storage_path if self.storage_path else None
 
     @property
     def model_list(self) -> list[str]:
@@ -326,7 +318,7 @@ class EnforcementRow(AttemptRow):
 
 class RunFile(models.Model):
     """A regular file of the stored session, for the raw-file browser. `path` is
-    relative to the session root (`run.files_root`), with forward slashes."""
+    relative to the session root (`run.storage_path` in the store), with forward slashes."""
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="files")
     path = models.CharField(max_length=1024)

@@ -44,14 +44,15 @@ class Prepared:
     files: list[RunFile]
 
 
-def prepare(run: Run, session: Session) -> Prepared:
-    """Scrub the stored session and build the run's rows from it."""
+def prepare(run: Run, session: Session, workspace: storage.Workspace) -> Prepared:
+    """Scrub the session's files (read from `workspace`, see `storage.editing`) and
+    build the run's rows from them."""
     root = session.root
     summary = summarize(session)
     scrub_session(session)
     rows = build_rows(session, summary)
     files = [RunFile(run_id=run.pk, path=entry.path, size=entry.size) for entry in session.iter_files()]
-    fields = run_fields(session, summary) | {"storage_path": storage.relative(root)}
+    fields = run_fields(session, summary) | {"storage_path": workspace.name_of(root)}
     return Prepared(fields, rows, files)
 
 
@@ -90,11 +91,12 @@ def reread_run(run: Run) -> Run:
     so runs ingested by an older reader get today's figures (unknown figures as
     NULL, restarts, retries, session links). Raises RunFormatError when the
     stored files no longer read (the run is left as it was)."""
-    root = run.files_root
-    if run.status != RunStatus.READY or root is None or not root.is_dir():
+    if run.status != RunStatus.READY or not run.storage_path or not run.files.exists():
         raise RunFormatError(str(run.pk), "is not a ready run with stored files")
-    session = read_session(root, session_id=run.session_id or None)
-    store(run, prepare(run, session), expected=RunStatus.READY)
+    with storage.editing(run.storage_path) as workspace:
+        session = read_session(workspace.path, session_id=run.session_id or None)
+        prepared = prepare(run, session, workspace)
+    store(run, prepared, expected=RunStatus.READY)
     run.refresh_from_db()
     return run
 

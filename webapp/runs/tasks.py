@@ -54,6 +54,7 @@ def take_back_all() -> int:
 
 @shared_task
 def recover_runs() -> None:
-    """Periodic: resend runs whose task went missing, delete abandoned uploads."""
+    """Periodic: resend runs whose task went missing, delete abandoned uploads
+    and work folders (on the machine of the worker that runs it)."""
     ingest.requeue_stalled_runs()
-    storage.purge_incoming(ABANDONED_UPLOAD_SECONDS)
+    storage.purge_local(ABANDONED_UPLOAD_SECONDS)

@@ -1,17 +1,17 @@
 """The raw-file browser (/runs/<id>/files/): a run's stored files, and one of
-them as scrubbed text, only ever from inside the run's folder."""
+them as scrubbed text, only ever from inside the run's folder in the store."""
 
 from __future__ import annotations
 
 import codecs
-import os
-import stat
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
+from django.core.exceptions import SuspiciousOperation
 from django.core.paginator import InvalidPage, Page, Paginator
 
 from analysis.redaction.scrub import scrub_text
+from webapp.runs import storage
 from webapp.runs.models import Run, RunFile
 
 # The raw-file browser and lazily loaded answers show at most this much of a file.
@@ -87,19 +87,21 @@ def _listing(row: tuple[str, str, str, int]) -> FileListing:
 
 
 def read_run_file(run: Run, relpath: str) -> FileText | None:
-    """At most FILE_VIEW_MAX_BYTES of one stored file, scrubbed; None unless
-    `relpath` names a regular file inside the run's folder (no `..`, no
-    absolute path, no symlink anywhere along the way)."""
-    target = _resolve_inside(run, relpath)
-    if target is None:
+    """At most FILE_VIEW_MAX_BYTES of one stored file, scrubbed, streamed from the
+    store (no more than that is fetched); None unless `relpath` names a file ingest
+    recorded, as a plain relative path (no `..`, no absolute path; a local store
+    also refuses a symlink anywhere along the way)."""
+    if not run.storage_path or not _is_plain_relpath(relpath):
+        return None
+    # Only files ingest recorded are served: the database is the allow-list.
+    if not RunFile.objects.filter(run=run, path=relpath).exists():
         return None
     try:
-        descriptor = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
+        with storage.open_file(f"{run.storage_path}/{relpath}") as handle:
+            size = handle.size
+            data = storage.read_up_to(handle, FILE_VIEW_MAX_BYTES)
+    except (OSError, SuspiciousOperation):
         return None
-    with os.fdopen(descriptor, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        data = handle.read(FILE_VIEW_MAX_BYTES)
     if b"\x00" in data[:BINARY_SNIFF_BYTES]:
         return FileText(relpath, size, "", size > FILE_VIEW_MAX_BYTES, True)
     # The cut may fall inside a UTF-8 sequence: decode without the final flush
@@ -108,36 +110,9 @@ def read_run_file(run: Run, relpath: str) -> FileText | None:
     return FileText(relpath, size, scrub_text(text), size > FILE_VIEW_MAX_BYTES, False)
 
 
-def _resolve_inside(run: Run, relpath: str) -> Path | None:
-    root = run.files_root
-    if root is None or not _is_plain_relpath(relpath):
-        return None
-    # Only files ingest recorded are served: the database is the allow-list.
-    if not RunFile.objects.filter(run=run, path=relpath).exists():
-        return None
-    current = _walk_without_symlinks(root, relpath.split("/"))
-    if current is None or not current.resolve().is_relative_to(root.resolve()):
-        return None
-    return current
-
-
 def _is_plain_relpath(relpath: str) -> bool:
     """A relative, forward-slash path with no empty, `.` or `..` part."""
     if not relpath or "\x00" in relpath or "\\" in relpath:
         return False
     parts = relpath.split("/")
     return not (PurePosixPath(relpath).is_absolute() or any(part in ("", ".", "..") for part in parts))
-
-
-def _walk_without_symlinks(root: Path, parts: list[str]) -> Path | None:
-    """root/parts as a regular file reached through no symlink, else None."""
-    current = root
-    try:
-        for part in parts:
-            current = current / part
-            mode = os.lstat(current).st_mode
-            if stat.S_ISLNK(mode):
-                return None
-    except OSError:
-        return None
-    return current if stat.S_ISREG(mode) else None

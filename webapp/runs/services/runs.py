@@ -1,9 +1,10 @@
 """Creating and deleting runs. A new run is registered `queued` with its bytes
-staged under storage, and its ingest is enqueued once the row is committed."""
+staged in the store (webapp/runs/storage.py), and its ingest is enqueued once the row is committed."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -64,8 +65,8 @@ def do_import_folder(team, path: Path | str, user=None, *, source: str = RunSour
     if not files:
         raise UploadRejected(f"{folder} holds no files" + (f" outside {', '.join(sorted(skipped))}." if skipped else "."))
     run_id = uuid.uuid4()
-    staged, fingerprint = _pack_staged(run_id, folder.name, files, str(folder))
-    return _register(team, user, run_id, staged, fingerprint, source=source, original_name=folder.name, source_path=source_path,
+    fingerprint = _pack_staged(run_id, folder.name, files, str(folder))
+    return _register(team, user, run_id, fingerprint, source=source, original_name=folder.name, source_path=source_path,
                      enqueue=enqueue, skipped=skipped, actor=actor)
 
 
@@ -81,27 +82,28 @@ def do_import_path(team, path: Path | str, user=None, *, source: str = RunSource
         raise UploadRejected(f"{path} could not be read ({exc.strerror or exc}).") from None
     suffix = archive_suffix(path.name, head)
     run_id = uuid.uuid4()
-    staged = storage.staged_file(run_id, staged_name(path.name, suffix))
+    copy = _scratch_file()
     try:
-        fingerprint = copy_hashed(path, staged)
+        fingerprint = copy_hashed(path, copy)
     except OSError as exc:
-        storage.remove(staged.parent)
+        copy.unlink(missing_ok=True)
         raise UploadRejected(f"{path} could not be read ({exc.strerror or exc}).") from None
-    return _register(team, user, run_id, staged, fingerprint, source=source, original_name=path.name, enqueue=enqueue)
+    _stage(run_id, staged_name(path.name, suffix), copy)
+    return _register(team, user, run_id, fingerprint, source=source, original_name=path.name, enqueue=enqueue)
 
 
 def do_delete_run(run: Run, actor=None, *, reason: str = "") -> None:
-    """Delete a run, its rows and its stored files. `actor` and `reason` are
-    for the audit log (None: a command on the server)."""
-    folder, staged = storage.run_dir(run.team_id, run.pk), storage.staging_folder(run.pk)
+    """Delete a run, its rows and its stored files (its objects, in a bucket).
+    `actor` and `reason` are for the audit log (None: a command on the server)."""
+    folder, staged = storage.run_folder(run.team_id, run.pk), storage.staging_folder(run.pk)
     with transaction.atomic():
         record(run.team_id, actor, Action.RUN_DELETED, f"run {run.pk}", name=run.original_name,
                **({"reason": reason} if reason else {}))
         run.delete()
 
     def remove_files():
-        storage.remove(folder)
-        storage.remove(staged)
+        storage.delete_folder(folder)
+        storage.delete_folder(staged)
 
     transaction.on_commit(remove_files)
 
@@ -125,9 +127,8 @@ def _from_archive(team, user, upload: StagedUpload, source: str, actor) -> tuple
     name = os.path.basename(upload.relative_path)
     suffix = archive_suffix(name, upload.head)
     run_id = uuid.uuid4()
-    staged = storage.staged_file(run_id, staged_name(name, suffix))
-    os.replace(upload.temporary_file_path(), staged)
-    return _register(team, user, run_id, staged, Fingerprint(upload.sha256, upload.size), source=source, original_name=name, actor=actor)
+    _stage(run_id, staged_name(name, suffix), Path(upload.temporary_file_path()))
+    return _register(team, user, run_id, Fingerprint(upload.sha256, upload.size), source=source, original_name=name, actor=actor)
 
 
 def _from_folder_upload(team, user, uploads: list[StagedUpload], source: str, actor) -> tuple[Run, bool]:
@@ -140,23 +141,41 @@ def _from_folder_upload(team, user, uploads: list[StagedUpload], source: str, ac
     if not files:
         raise UploadRejected(f"The folder holds no files outside {', '.join(sorted(skipped))}.")
     original_name = tops.pop() if len(tops) == 1 else "folder"
-    staged, fingerprint = _pack_staged(run_id, original_name, files, "the uploaded folder")
-    return _register(team, user, run_id, staged, fingerprint, source=source, original_name=original_name, skipped=skipped, actor=actor)
+    fingerprint = _pack_staged(run_id, original_name, files, "the uploaded folder")
+    return _register(team, user, run_id, fingerprint, source=source, original_name=original_name, skipped=skipped, actor=actor)
 
 
-def _pack_staged(run_id, name: str, files: list[tuple[str, Path]], what: str) -> tuple[Path, Fingerprint]:
-    staged = storage.staged_file(run_id, staged_name(name + PACKED_SUFFIX, PACKED_SUFFIX))
+def _scratch_file() -> Path:
+    """A new empty file of this machine's, for bytes on their way into the store."""
+    descriptor, name = tempfile.mkstemp(dir=storage.incoming_dir(), prefix="staging-", suffix=".part")
+    os.close(descriptor)
+    return Path(name)
+
+
+def _stage(run_id, name: str, path: Path) -> None:
+    """`path` into the store as the run's archive; the local file is gone after."""
     try:
-        return staged, pack(files, staged)
-    except OSError as exc:
-        storage.remove(staged.parent)
-        raise UploadRejected(f"{what} could not be read ({exc.strerror or exc}).") from None
+        storage.stage(run_id, name, path)
     except BaseException:
-        storage.remove(staged.parent)
+        storage.delete_folder(storage.staging_folder(run_id))
         raise
 
 
-def _register(team, user, run_id, staged: Path, fingerprint: Fingerprint, *, source: str, original_name: str, source_path: str = "",
+def _pack_staged(run_id, name: str, files: list[tuple[str, Path]], what: str) -> Fingerprint:
+    packed = _scratch_file()
+    try:
+        fingerprint = pack(files, packed)
+    except OSError as exc:
+        packed.unlink(missing_ok=True)
+        raise UploadRejected(f"{what} could not be read ({exc.strerror or exc}).") from None
+    except BaseException:
+        packed.unlink(missing_ok=True)
+        raise
+    _stage(run_id, staged_name(name + PACKED_SUFFIX, PACKED_SUFFIX), packed)
+    return fingerprint
+
+
+def _register(team, user, run_id, fingerprint: Fingerprint, *, source: str, original_name: str, source_path: str = "",
               enqueue: bool = True, skipped: dict[str, int] | None = None, actor=USER) -> tuple[Run, bool]:
     created = False
     try:
@@ -184,4 +203,4 @@ def _register(team, user, run_id, staged: Path, fingerprint: Fingerprint, *, sou
         return existing, False
     finally:
         if not created:
-            storage.remove(staged.parent)
+            storage.delete_folder(storage.staging_folder(run_id))

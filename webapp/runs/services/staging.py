@@ -110,7 +110,7 @@ def pack(files: Iterable[tuple[str, Path]], dest: Path) -> Fingerprint:
 
 def copy_hashed(source: Path, dest: Path) -> Fingerprint:
     """Copy a file, computing its SHA-256 on the way."""
-    with open(source, "rb") as reader, open(dest, "xb") as handle:
+    with open(source, "rb") as reader, open(dest, "wb") as handle:
         writer = _HashingWriter(handle)
         while chunk := reader.read(_COPY_BUFFER):
             writer.write(chunk)
