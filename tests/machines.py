@@ -9,10 +9,8 @@ import http.cookiejar
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,6 +19,7 @@ from pathlib import Path
 
 import psycopg
 
+from tests.processes import LoggedProcess
 from tests.serving import _SUITE_ONLY, free_port
 from tests.services import require_redis, service_missing, tcp_reachable
 
@@ -62,7 +61,7 @@ class Services:
         return {"DATABASE_URL": self.database_url, "CELERY_BROKER_URL": self.broker_url, "DEBRIEF_BROKER_KEYPREFIX": self.keyprefix}
 
 
-class Machine:
+class Machine(LoggedProcess):
     def __init__(self, name: str, folder: Path, shared: dict[str, str]):
         self.name = name
         self.data_dir = folder / name
@@ -72,39 +71,6 @@ class Machine:
         self.env = base | shared | {"DJANGO_SETTINGS_MODULE": "webapp.settings", "DEBRIEF_DATA_DIR": str(self.data_dir)}
         self.log_path = self.data_dir / f"{name}.log"
         self.process: subprocess.Popen | None = None
-
-    def debrief(self, *args: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "webapp.cli", *args], env=self.env, capture_output=True, text=True, timeout=120)
-        assert result.returncode == 0, f"debrief {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-        return result.stdout
-
-    def _spawn(self, argv: list[str]) -> None:
-        self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(argv, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def output(self) -> str:
-        return self.log_path.read_bytes().decode(errors="replace")
-
-    def wait_until(self, condition, timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"{self.name} exited ({self.process.returncode}) waiting for {what}:\n{self.output()[-5000:]}")
-            if condition():
-                return
-            time.sleep(0.25)
-        raise AssertionError(f"timed out after {timeout} s waiting for {what}:\n{self.output()[-5000:]}")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        if self.process:
-            self.log.close()
 
 
 class Worker(Machine):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+
+from tests.processes import LoggedProcess
 
 READY_TIMEOUT_SECONDS = 90
 # Whatever the suite's own configuration is, serve runs on the embedded defaults.
@@ -30,8 +31,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Served:
+class Served(LoggedProcess):
     def __init__(self, data_dir: Path, **env: str):
+        self.name = "serve"
         self.data_dir = data_dir
         self.env = {k: v for k, v in os.environ.items() if k not in _SUITE_ONLY} | {"DEBRIEF_DATA_DIR": str(data_dir)} | env
         self.port = free_port()
@@ -39,13 +41,6 @@ class Served:
         self.log_path = data_dir / "serve.log"
         self.process: subprocess.Popen | None = None
         self.prepared = False
-
-    def debrief(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "webapp.cli", *args], env=self.env, capture_output=True, text=True, timeout=120
-        )
-        assert result.returncode == 0, f"debrief {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-        return result.stdout
 
     def prepare(self) -> "Served":
         """The data folder and its migrated database, once."""
@@ -57,26 +52,9 @@ class Served:
 
     def start(self, concurrency: int = 2) -> "Served":
         self.prepare()
-        self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "webapp.cli", "serve", "--port", str(self.port), "--concurrency", str(concurrency)],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        self._spawn([sys.executable, "-m", "webapp.cli", "serve", "--port", str(self.port), "--concurrency", str(concurrency)])
         self.wait_until(lambda: self.health().get("worker") == "ok", READY_TIMEOUT_SECONDS, "serve to be ready")
         return self
-
-    def output(self) -> str:
-        return self.log_path.read_bytes().decode(errors="replace")
-
-    def wait_until(self, condition, timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"serve exited ({self.process.returncode}) while waiting for {what}:\n{self.output()[-5000:]}")
-            if condition():
-                return
-            time.sleep(0.25)
-        raise AssertionError(f"timed out after {timeout} s waiting for {what}:\n{self.output()[-5000:]}")
 
     def health(self) -> dict:
         try:
@@ -116,17 +94,6 @@ class Served:
             except psutil.Error:  # gone, or a zombie not yet reaped
                 continue
         raise AssertionError(f"serve has no {name} child:\n{self.output()[-3000:]}")
-
-    def stop(self) -> int:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.log.close()
-        return self.process.returncode
 
 
 def multipart(field: str, filename: str, content: bytes) -> tuple[bytes, str]:
