@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.test import Client
 
 from analysis.digest import build_digest
@@ -20,6 +21,7 @@ from tests.factories import RunFactory
 from tests.ingest.support import every_file, ingest_now, upload_archive, zip_bytes, zip_with
 from tests.pages.conftest import write_file
 from tests.samples import SMALLEST as SMALLEST_SAMPLE
+from webapp.api.tokens import do_create_token
 from webapp.env import Env
 from webapp.llm.services import digest_for_run
 from webapp.runs import storage
@@ -170,3 +172,17 @@ def test_a_reread_reads_the_run_from_the_bucket_and_writes_it_back(people, bucke
 
     assert run.status == "ready" and set(bucket.keys()) == before == stored_keys(run)
     assert every_file(bucket.local) == []
+
+
+@pytest.mark.django_db
+def test_prune_older_than_0_removes_the_run_its_api_url_and_its_objects(people, bucket, django_capture_on_commit_callbacks):
+    """#17's check: `debrief runs prune --team acme --older-than 0` on a bucket."""
+    kept = ingest_now(do_import_folder(people.team_b, SMALLEST_SAMPLE, enqueue=False)[0])
+    run = ingest_now(do_import_folder(people.team_a, SMALLEST_SAMPLE, enqueue=False)[0])
+    _, secret = do_create_token(people.team_a, "read", name="check")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("runs", "prune", "--team", people.team_a.slug, "--older-than", "0")
+
+    assert Client().get(f"/api/v1/runs/{run.pk}", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 404
+    assert set(bucket.keys()) == stored_keys(kept)
