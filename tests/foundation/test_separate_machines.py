@@ -19,7 +19,9 @@ from tests.machines import Services, Web, Worker
 from tests.samples import SMALLEST
 from tests.serving import multipart
 
-pytestmark = pytest.mark.services
+# Its processes bring their own database, broker prefix and bucket, so the suite's
+# configuration changes nothing: CI runs it once, in the embedded-defaults pass.
+pytestmark = [pytest.mark.services, pytest.mark.standalone]
 
 MODEL = "fake/analyst"
 PASSWORD = "scale-out-scale-out-1"
