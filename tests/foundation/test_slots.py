@@ -36,6 +36,6 @@ def test_pages_render_without_their_slots(client, people, ready_run, empty_slots
 
 
 def test_the_runs_list_shows_the_latest_verdict_from_the_registered_row_facts(client, people, ready_run):
-    analysis = AnalysisFactory(run=ready_run, status="done", verdict="degraded")
+    analysis = AnalysisFactory(run=ready_run, status="done", verdict="warn")
     client.force_login(people.alice)
-    assert f'href="{analysis.get_absolute_url()}" class="badge degraded"' in client.get("/runs/").content.decode()
+    assert f'href="{analysis.get_absolute_url()}" class="badge warn"' in client.get("/runs/").content.decode()
