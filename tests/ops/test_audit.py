@@ -8,10 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
 from tests.analyses.support import work
 from tests.api.conftest import bearer
 from tests.api.test_runs_api import post_archive
+from tests.factories import RunFactory
 from tests.ingest.support import upload_archive, zip_bytes
 from tests.ingest.test_server_folders import server_root  # noqa: F401 - fixture
 from tests.samples import SMALLEST, ingest_sample
@@ -210,3 +212,11 @@ def test_the_api_refuses_a_query_it_cannot_read(client, tokens, query, ok):
     assert response.status_code == (200 if ok else 400)
     if not ok:
         assert response.json()["error"] == "bad_query"
+
+
+def test_the_team_page_names_an_operator_or_the_system_once(client, people):
+    RunFactory(team=people.team_a)
+    call_command("runs", "prune", "--team", people.team_a.slug, "--older-than", "0")
+    client.force_login(people.alice)
+    page = client.get("/teams/acme/").content.decode()
+    assert "<td>Operator (command line)</td>" in page and "operator <span" not in page
