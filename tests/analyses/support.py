@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
+
+from django.utils import timezone
 
 from webapp.analyses import pipeline
 from webapp.analyses.models import Analysis
@@ -58,3 +61,15 @@ def dies_during_first_call(monkeypatch, module, name: str) -> None:
         return original(*args, **kwargs)
 
     monkeypatch.setattr(module, name, call)
+
+
+def swept_and_delivered_twice(monkeypatch, row, task, sweeper) -> None:
+    """After a killed worker: `row`'s lease runs out, the sweeper finds it (and must
+    send it once), and `task` then runs twice, for the sweeper's message and the
+    broker's redelivery of the first one."""
+    type(row).objects.filter(pk=row.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    sent = []
+    monkeypatch.setattr(task, "delay", sent.append)
+    assert sweeper() == 1
+    for row_id in [*sent, *sent]:
+        task.apply(args=[row_id])

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from analysis.engine import analyzer as engine
 from tests.analyses.conftest import FAKE_MODEL
-from tests.analyses.support import WorkerKilled, dies_during_first_call, work
+from tests.analyses.support import WorkerKilled, dies_during_first_call, swept_and_delivered_twice, work
 from tests.fakeopenai import Reply
 from webapp.analyses import pipeline, services, tasks
 from webapp.analyses.budget import OverBudget, budget_state, do_set_budget
@@ -105,13 +105,7 @@ def test_a_call_out_when_its_worker_is_killed_is_counted_once_however_often_it_i
     killed = Analysis.objects.get(pk=queued.pk)
     assert killed.status == "running" and killed.call_in_flight["purpose"] == "analyze"
     estimate = killed.call_in_flight["cost_usd"]
-    Analysis.objects.filter(pk=queued.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
-    sent = []
-    monkeypatch.setattr(tasks.run_analysis, "delay", sent.append)
-
-    assert tasks.requeue_stalled_analyses() == 1
-    for analysis_id in [*sent, *sent]:  # the sweeper's message and the broker's redelivery
-        tasks.run_analysis.apply(args=[analysis_id])
+    swept_and_delivered_twice(monkeypatch, killed, tasks.run_analysis, tasks.requeue_stalled_analyses)
 
     done = Analysis.objects.get(pk=queued.pk)
     assert done.status == "done" and done.call_in_flight is None

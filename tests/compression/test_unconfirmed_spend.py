@@ -7,15 +7,13 @@ deliveries follow; and the budget refuses work once that spend leaves too little
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from analysis.engine import followup
 from analysis.llm import runners
-from tests.analyses.support import WorkerKilled, assert_inert, dies_during_first_call, work
+from tests.analyses.support import WorkerKilled, assert_inert, dies_during_first_call, swept_and_delivered_twice, work
 from tests.compression.conftest import CHAT_MODEL, NATIVE_MODEL, NATIVE_MODEL_ID
 from tests.compression.support import LONG_ANSWER_TOKENS, answer_now
 from tests.fakeopenai import Reply
@@ -106,13 +104,7 @@ def test_a_compression_call_out_when_its_worker_is_killed_is_counted_once(
     killed = Analysis.objects.get(pk=queued.pk)
     assert killed.status == "running" and killed.call_in_flight["purpose"] == purpose
     estimate = killed.call_in_flight["cost_usd"]
-    Analysis.objects.filter(pk=queued.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
-    sent = []
-    monkeypatch.setattr(analysis_tasks.run_analysis, "delay", sent.append)
-
-    assert analysis_tasks.requeue_stalled_analyses() == 1
-    for analysis_id in [*sent, *sent]:  # the sweeper's message and the broker's redelivery
-        analysis_tasks.run_analysis.apply(args=[analysis_id])
+    swept_and_delivered_twice(monkeypatch, killed, analysis_tasks.run_analysis, analysis_tasks.requeue_stalled_analyses)
 
     done = Analysis.objects.get(pk=queued.pk)
     assert done.status == "done", done.error
@@ -185,13 +177,7 @@ def test_an_answer_out_when_its_worker_is_killed_is_counted_once(report, people,
     killed = Message.objects.get(pk=pending.pk)
     assert killed.status == "answering" and killed.call_in_flight["purpose"] == "followup"
     estimate = killed.call_in_flight["cost_usd"]
-    Message.objects.filter(pk=pending.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
-    sent = []
-    monkeypatch.setattr(answer_tasks.answer_question, "delay", sent.append)
-
-    assert answer_tasks.requeue_stalled_answers() == 1
-    for message_id in [*sent, *sent]:  # the sweeper's message and the broker's redelivery
-        answer_tasks.answer_question.apply(args=[message_id])
+    swept_and_delivered_twice(monkeypatch, killed, answer_tasks.answer_question, answer_tasks.requeue_stalled_answers)
 
     answer = Message.objects.get(pk=pending.pk)
     assert answer.status == "done", answer.error
