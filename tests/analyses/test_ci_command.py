@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from django.conf import settings
@@ -14,6 +15,9 @@ from webapp.analyses.ci_client import CIError, run_upload
 from webapp.api.tokens import do_create_token
 from webapp.runs import ingest
 from webapp.runs.models import Run
+
+# How long a session worker may take to ingest the smallest sample under CI load.
+INGEST_WAIT_SECONDS = 60
 
 WAIT_SECONDS = 120
 
@@ -57,6 +61,12 @@ def test_an_upload_token_uploads_but_is_told_analysing_needs_full(server, people
     with pytest.raises(CIError) as refused:
         upload(server, token, SMALLEST, analyze=True, model="debrief/offline", wait=True)
     assert "403" in str(refused.value) and "scope `full`" in str(refused.value)
+    # The first upload is being ingested by the session's worker: let it finish, so the
+    # test's database flush does not deadlock with the worker's writes (seen once in CI).
+    deadline = time.monotonic() + INGEST_WAIT_SECONDS
+    while Run.objects.filter(team=people.team_a).exclude(status__in=("ready", "failed")).exists():
+        assert time.monotonic() < deadline, "the uploaded run was not ingested"
+        time.sleep(0.2)
 
 
 @pytest.mark.django_db(transaction=True)
