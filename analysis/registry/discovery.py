@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import threading
 import time
@@ -104,14 +105,26 @@ class ModelDiscovery:
         self._fetch = fetch or fetch_listing
         self.version = 0  # changes whenever what is known about an endpoint changes
 
+    def clock(self) -> float:
+        return self._clock()
+
+    def fresh_until(self) -> float:
+        """When the first listing held now is due to be asked again (infinity with
+        none held: then nothing was asked, and nothing will be until asked)."""
+        with self._lock:
+            held = list(self._listings.values())
+        return min((at + self._ttl_of(value) for at, value in held), default=math.inf)
+
+    def _ttl_of(self, value: frozenset[str] | DiscoveryError) -> float:
+        return min(self._ttl, DISCOVERY_FAILURE_TTL_SECONDS) if isinstance(value, DiscoveryError) else self._ttl
+
     def list_models(self, endpoint: Endpoint, refresh: bool = False) -> frozenset[str]:
         now = self._clock()
         with self._lock:
             cached = self._listings.get(endpoint)
         if cached is not None and not refresh:
             at, value = cached
-            ttl = min(self._ttl, DISCOVERY_FAILURE_TTL_SECONDS) if isinstance(value, DiscoveryError) else self._ttl
-            if now - at < ttl:
+            if now - at < self._ttl_of(value):
                 if isinstance(value, DiscoveryError):
                     raise value
                 return value

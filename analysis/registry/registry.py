@@ -35,6 +35,8 @@ MAX_SUGGESTIONS = 5
 SUGGESTION_CUTOFF = 0.6  # difflib similarity below which a name is not worth suggesting
 # Registries kept per distinct config: a process normally has one; tests have a few.
 MAX_CACHED_REGISTRIES = 8
+# Recommendations a registry remembers (a few hundred bytes each).
+MAX_REMEMBERED_RECOMMENDATIONS = 256
 
 Clock = Callable[[], float]
 
@@ -63,6 +65,12 @@ class Registry:
         self._discovery = ModelDiscovery(config.discovery_ttl_seconds, clock, listing_cache)
         self._chosen_default: tuple[int, ModelInfo, str | None] | None = None
         self._listed: tuple[int, dict[str, ModelInfo]] | None = None
+        # all(available=...) per (live, available): (listings version, valid until, models).
+        # Every cost preview ranks the available models, and asking each of some
+        # 2,700 models its availability took a third of the request.
+        self._by_availability: dict[tuple[bool, bool], tuple[int, float, list[ModelInfo]]] = {}
+        # recommend(estimate): the same few estimates are previewed over and over.
+        self._recommended: OrderedDict[Estimate, tuple[int, float, Recommendation]] = OrderedDict()
         # Named defaults are checked now, without asking any endpoint (a misspelt one
         # is a ConfigError at start-up); the choice among provider defaults waits for
         # the endpoints' lists.
@@ -105,17 +113,27 @@ class Registry:
     ) -> list[ModelInfo]:
         """Sorted by provider, then name; with live discovery, models that only an
         endpoint's list names (price unknown) too."""
+        live = self.config.live_discovery if live is None else live
+        if provider is None and available is not None:
+            memo = self._by_availability.get((live, available))
+            if memo is not None and memo[0] == self._discovery.version and self._discovery.clock() < memo[1]:
+                return list(memo[2])
         models = self._sorted
-        if self.config.live_discovery if live is None else live:
+        if live:
             listed = self._listed_models()
             if listed:
                 models = sorted([*models, *listed.values()], key=lambda model: (model.provider, model.name))
-        return [
+        chosen = [
             model
             for model in models
             if (provider is None or model.provider == provider)
             and (available is None or self.availability(model, live=live).available == available)
         ]
+        if provider is None and available is not None:
+            # Valid until a listing changes or the first cached one is due to be asked again.
+            self._by_availability[(live, available)] = (self._discovery.version, self._discovery.fresh_until(), chosen)
+            return list(chosen)
+        return chosen
 
     def provider_default(self, provider: str) -> ModelInfo | None:
         name = self.config.provider_defaults.get(provider)
@@ -304,7 +322,17 @@ class Registry:
     # --- advice and shapes -----------------------------------------------------------
 
     def recommend(self, estimate: Estimate) -> Recommendation:
-        return recommend(estimate, self.all(available=True), self.default_model.name, self.config.cost_warning_usd)
+        """Remembered like all(available=True), on which it depends, for the last
+        MAX_REMEMBERED_RECOMMENDATIONS estimates."""
+        memo = self._recommended.get(estimate)
+        if memo is not None and memo[0] == self._discovery.version and self._discovery.clock() < memo[1]:
+            return memo[2]
+        advice = recommend(estimate, self.all(available=True), self.default_model.name, self.config.cost_warning_usd)
+        with _memo_lock:
+            self._recommended[estimate] = (self._discovery.version, self._discovery.fresh_until(), advice)
+            while len(self._recommended) > MAX_REMEMBERED_RECOMMENDATIONS:
+                self._recommended.popitem(last=False)
+        return advice
 
     def describe(self, model: ModelInfo | str, live: bool | None = None) -> dict[str, Any]:
         model = self._resolve(model)

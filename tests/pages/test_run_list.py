@@ -180,3 +180,49 @@ def test_on_postgresql_the_search_can_use_a_trigram_index(people, column):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert f"run_{column}_trgm" in plan
+
+
+def _tbody(response) -> str:
+    body = response.content.decode()
+    return body[body.index("<tbody>"):body.index("</tbody>")]
+
+
+def test_a_ready_runs_row_is_drawn_once_and_reused(alice_client, people):
+    from django.core.cache import caches
+
+    caches[runs_list.ROW_CACHE].clear()
+    RunFactory(team=people.team_a, question="Which queue?", cost_usd=0.25)
+    first = _tbody(alice_client.get("/runs/"))
+    assert _tbody(alice_client.get("/runs/")) == first
+    rows = caches[runs_list.ROW_CACHE]
+    [key] = [key.removeprefix(":1:") for key in rows._cache if ".run-row." in key]
+    rows.set(key, "<tr><td>from the row cache</td></tr>")
+    assert "from the row cache" in _tbody(alice_client.get("/runs/"))
+
+
+def test_a_changed_run_or_a_new_verdict_redraws_its_row_at_once(alice_client, people):
+    from tests.factories import AnalysisFactory
+
+    run = RunFactory(team=people.team_a, question="Which queue?", cost_usd=0.25)
+    assert "$0.2500" in alice_client.get("/runs/").content.decode()
+    type(run).objects.filter(pk=run.pk).update(cost_usd=1.5, question="Which broker?")
+    body = alice_client.get("/runs/").content.decode()
+    assert "$1.50" in body and "Which broker?" in body and "Which queue?" not in body
+    analysis = AnalysisFactory(run=run, verdict="warn")
+    body = alice_client.get("/runs/").content.decode()
+    assert f'class="badge warn">warn<' in body and analysis.get_absolute_url() in body
+    type(analysis).objects.filter(pk=analysis.pk).update(verdict="fail")
+    assert 'class="badge fail">fail<' in alice_client.get("/runs/").content.decode()
+
+
+def test_rows_that_poll_or_hold_a_form_are_never_taken_from_the_cache(alice_client, people):
+    from django.core.cache import caches
+
+    caches[runs_list.ROW_CACHE].clear()
+    RunFactory(team=people.team_a, question="Still reading", status="processing")
+    RunFactory(team=people.team_a, question="Broken upload", status="failed", error="not a MassGen run")
+    alice_client.get("/runs/")
+    body = alice_client.get("/runs/").content.decode()
+    token = alice_client.cookies["csrftoken"].value if "csrftoken" in alice_client.cookies else None
+    assert "Dismiss" in body and 'name="csrfmiddlewaretoken"' in body and token is not None
+    assert not [key for key in caches[runs_list.ROW_CACHE]._cache if "run-row" in key]

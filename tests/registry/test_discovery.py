@@ -196,3 +196,46 @@ def test_an_endpoint_error_is_reported(tmp_path, models_server):
     registry = build(models_file=_custom_file(tmp_path, models_server.base_url + "/nowhere"))
     with pytest.raises(DiscoveryError, match="answered HTTP 404"):
         registry.discover("vllm")
+
+
+def test_the_available_models_are_worked_out_once_until_a_listing_is_due_again(models_server):
+    """Every cost preview ranks the available models: they are remembered, not asked
+    of each of ~2,700 models per request, but never past a listing's TTL."""
+    now = [0.0]
+    models_server.model_ids = ["gpt-5-mini"]
+    env = {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": models_server.base_url}
+    config = RegistryConfig(env=env, allowlist=("gpt-5-mini", "gpt-4o"), discovery_ttl_seconds=60, live_discovery=True)
+    registry = Registry.build(config, clock=lambda: now[0])
+    assert [model.name for model in registry.all(available=True) if model.provider == "openai"] == ["gpt-5-mini"]
+    models_server.model_ids = ["gpt-4o"]
+    now[0] = 59.0
+    assert [model.name for model in registry.all(available=True) if model.provider == "openai"] == ["gpt-5-mini"]  # the listing is still fresh
+    assert len(models_server.requests) == 1
+    now[0] = 61.0
+    assert [model.name for model in registry.all(available=True) if model.provider == "openai"] == ["gpt-4o"]
+    assert [model.name for model in registry.all(available=False) if model.provider == "openai"] == ["gpt-5-mini"]
+    assert len(models_server.requests) == 2
+
+
+def test_a_refreshed_listing_changes_the_available_models_at_once(models_server):
+    models_server.model_ids = ["gpt-5-mini"]
+    env = {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": models_server.base_url}
+    registry = build(env, allowlist=("gpt-5-mini", "gpt-4o"), live_discovery=True)
+    assert [model.name for model in registry.all(available=True) if model.provider == "openai"] == ["gpt-5-mini"]
+    models_server.model_ids = ["gpt-4o"]
+    registry.refresh_listings()
+    assert [model.name for model in registry.all(available=True) if model.provider == "openai"] == ["gpt-4o"]
+
+
+def test_a_remembered_recommendation_follows_a_changed_listing(models_server):
+    from analysis.llm.pricing import estimate
+
+    models_server.model_ids = ["gpt-5"]
+    env = {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": models_server.base_url}
+    registry = build(env, allowlist=("gpt-5-mini", "gpt-5"), live_discovery=True)
+    chosen = estimate(registry.get("gpt-5"), 50_000)
+    assert registry.recommend(chosen).cheapest_fitting_model == "gpt-5"
+    assert registry.recommend(chosen) is registry.recommend(chosen)  # remembered
+    models_server.model_ids = ["gpt-5", "gpt-5-mini"]
+    registry.refresh_listings()
+    assert registry.recommend(chosen).cheapest_fitting_model == "gpt-5-mini"

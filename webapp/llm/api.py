@@ -11,7 +11,7 @@ from webapp.api.filters import query_bool
 from webapp.api.responses import api_json
 from webapp.llm.services import COMPRESSION_CHOICES, DEFAULT_COMPRESSION, estimate_for_run, list_models
 from webapp.llm.upload_estimate import do_estimate_upload
-from webapp.runs.models import Run
+from webapp.runs.models import RUN_DOCUMENT_FIELDS, Run
 from webapp.runs.presenters import choose_attempt
 from webapp.runs.uploads import received_files
 
@@ -33,7 +33,7 @@ def models(request):
 
 @api_view(methods=("POST",), scopes=READ_SCOPES)
 def run_estimate(request, run_id):
-    run = Run.objects.filter(team=request.team, pk=run_id).first()
+    run = Run.objects.defer(*RUN_DOCUMENT_FIELDS).filter(team=request.team, pk=run_id).first()
     if run is None:
         return not_found()
     try:
@@ -47,7 +47,7 @@ def run_estimate(request, run_id):
         return api_error(400, "bad_request", 'Name the model: {"model": "gpt-5-mini"}.')
     if compression not in COMPRESSION_CHOICES:
         return api_error(400, "bad_request", f"compression must be one of {', '.join(COMPRESSION_CHOICES)}.")
-    attempt, _ = choose_attempt(run, {key: str(body[key]) for key in ("turn", "attempt") if key in body})
+    attempt, _ = choose_attempt(run, {key: str(body[key]) for key in ("turn", "attempt") if key in body}, lean=True)
     # An unknown or unavailable model and a run not ready are answered by api_view (webapp.api.errors).
     return api_json(estimate_for_run(run, model.strip(), attempt, compression))
 

@@ -11,7 +11,7 @@ from analysis.registry import RegistryError
 from webapp.llm import panel
 from webapp.llm.model_order import split_usable, usable_first
 from webapp.llm.services import default_note, list_models, list_providers
-from webapp.runs.models import Run
+from webapp.runs.models import RUN_DOCUMENT_FIELDS, Run
 from webapp.runs.presenters import choose_attempt
 from webapp.teams.access import get_for_member, request_membership
 
@@ -27,8 +27,8 @@ BAD_CHOICE_STATUS = 400
 def run_estimate(request, pk):
     """The preview partial for htmx; without JavaScript, a page holding the panel
     with the preview for the chosen model (the panel's form falls back to this)."""
-    run = get_for_member(Run.objects.all(), request.user, pk=pk)
-    attempt, _ = choose_attempt(run, request.GET)
+    run = get_for_member(Run.objects.defer(*RUN_DOCUMENT_FIELDS), request.user, pk=pk)
+    attempt, _ = choose_attempt(run, request.GET, lean=True)
     preview = panel.preview(run, attempt, request.GET.get("model"), request.GET.get("compression"))
     context = {
         "run": run,

@@ -32,6 +32,11 @@ class RunSource(models.TextChoices):
     DEMO = "demo", "Demo"
 
 
+# The Run columns that hold documents (the reader's summary can be hundreds of KB):
+# views that need only the run's identity and status defer them.
+RUN_DOCUMENT_FIELDS = ("summary", "skipped_files", "warnings", "retry_log")
+
+
 class Run(models.Model):
     """One uploaded or imported MassGen session (a `log_*` folder).
 

@@ -27,10 +27,16 @@ class TurnChoices:
     attempts: list[AttemptChoice]
 
 
-def choose_attempt(run: Run, query) -> tuple[Attempt | None, list[Attempt]]:
+# What choosing reads of each attempt; a page that only names the attempt (the cost
+# preview) loads no more (its config and warnings can be tens of KB).
+CHOICE_FIELDS = ("id", "run_id", "turn", "attempt", "accepted", "complete", "totals", "final_answer_chars")
+
+
+def choose_attempt(run: Run, query, lean: bool = False) -> tuple[Attempt | None, list[Attempt]]:
     """The attempt named by ?turn=&attempt=, else the accepted one of the last
-    complete turn (a continuation may end on a stub turn that did nothing)."""
-    attempts = list(run.attempts.all())
+    complete turn (a continuation may end on a stub turn that did nothing).
+    `lean`: the attempts hold CHOICE_FIELDS only (the rest is read if used)."""
+    attempts = list(run.attempts.only(*CHOICE_FIELDS) if lean else run.attempts.all())
     if not attempts:
         return None, attempts
     turns = {a.turn for a in attempts}
