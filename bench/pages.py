@@ -9,7 +9,8 @@ and times every response on the client, p50/p95 over a fixed number of requests.
 Pages, for one team of `--runs` runs (default 10k):
   runs list          /runs/
   search             /runs/?q=<a word ~1 % of questions hold>
-  deep page          /runs/?page=150
+  deep page          /runs/?page=150 (a typed URL: OFFSET)
+  deep page, pager   page 150 as the pager's Next link gives it (a keyset cursor)
   run page           /runs/<id>/ of a run with 5,000 timeline events and 2,500 votes
   cost preview       the Analyse panel's estimate partial for a stored sample run, cached
 and search at `--search-runs` runs (default 100k) in a second team, at concurrency 1 and 8.
@@ -28,9 +29,11 @@ The machine may be shared: figures are the client's wall clock, other load inclu
 from __future__ import annotations
 
 import argparse
+import html
 import http.client
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -226,6 +229,15 @@ def get(port: int, path: str, cookie: str, htmx: bool = False) -> tuple[int, byt
         connection.close()
 
 
+def next_link(port: int, path: str, cookie: str) -> str:
+    """The pager's Next link on `path` (for page 150: a keyset cursor, as a user clicking on gets)."""
+    status, body = get(port, path, cookie)
+    match = re.search(rb'rel="next" href="(\?[^"]+)"', body)
+    if status != 200 or match is None:
+        raise SystemExit(f"no Next link on {path} (HTTP {status})")
+    return "/runs/" + html.unescape(match.group(1).decode())
+
+
 def workers_cpu_seconds(server: subprocess.Popen) -> float:
     """CPU time (user + system) the server's worker processes have used so far: per
     request, a figure other load on a shared machine barely moves (the database's
@@ -297,10 +309,12 @@ def main() -> int:
         server = start_gunicorn(port, data_dir / "gunicorn.log")
         small, large = seeded["cookies"]["small"], seeded["cookies"]["large"]
         preview = f"/runs/{seeded['sample']}/estimate?" + urlencode({"model": "gpt-5-mini", "compression": "auto"})
+        pager_link = next_link(port, "/runs/?page=149", small)
         pages = [
             ("runs list", "/runs/", small, False, CONCURRENCY),
             ("search", "/runs/?" + urlencode({"q": SEARCH_WORD}), small, False, CONCURRENCY),
             ("deep page", "/runs/?page=150", small, False, CONCURRENCY),
+            ("deep page, pager", pager_link, small, False, CONCURRENCY),
             ("run page", f"/runs/{seeded['big']}/", small, False, CONCURRENCY),
             ("cost preview (cached)", preview, small, True, CONCURRENCY),
             (f"search, {args.search_runs // 1000}k runs", "/runs/?" + urlencode({"q": SEARCH_WORD}), large, False,
@@ -308,18 +322,22 @@ def main() -> int:
         ]
         results = {}
         print(f"\nHTTP, gunicorn {WORKERS} workers, PostgreSQL, {args.runs:,} runs; client-timed ms:")
-        print(f"  {'page':<24} {'c':>3} {'n':>4} {'p50':>8} {'p95':>8} {'max':>8} {'cpu/req':>8}")
+        # cpu/req: the web workers' CPU per request; client: this load generator's own
+        # (it shares the machine's cores with the server and the database).
+        print(f"  {'page':<24} {'c':>3} {'n':>4} {'p50':>8} {'p95':>8} {'max':>8} {'cpu/req':>8} {'client':>7}")
         for label, path, cookie, htmx, levels in pages:
             for _ in range(2):  # warm: each worker's first request (imports, caches)
                 load(port, path, cookie, WORKERS, WORKERS, htmx)
             for concurrency in levels:
-                cpu_before = workers_cpu_seconds(server)
+                cpu_before, client_before = workers_cpu_seconds(server), time.process_time()
                 timings = load(port, path, cookie, concurrency, REQUESTS[concurrency], htmx)
                 cpu_ms = (workers_cpu_seconds(server) - cpu_before) * 1000 / len(timings)
-                figures = {"p50": statistics.median(timings), "p95": percentile(timings, 0.95), "max": max(timings), "cpu": cpu_ms}
+                client_ms = (time.process_time() - client_before) * 1000 / len(timings)
+                figures = {"p50": statistics.median(timings), "p95": percentile(timings, 0.95), "max": max(timings), "cpu": cpu_ms,
+                           "client": client_ms}
                 results[(label, concurrency)] = figures
                 print(f"  {label:<24} {concurrency:>3} {len(timings):>4} {figures['p50']:8.1f} {figures['p95']:8.1f} "
-                      f"{figures['max']:8.1f} {cpu_ms:8.1f}", flush=True)
+                      f"{figures['max']:8.1f} {cpu_ms:8.1f} {client_ms:7.1f}", flush=True)
         met = True
         print("\nTargets:")
         for (label, concurrency, statistic), bound in TARGETS_MS.items():

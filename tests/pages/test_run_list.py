@@ -79,7 +79,7 @@ def test_pages_of_runs_with_a_link_to_the_next(alice_client, people, monkeypatch
         RunFactory(team=people.team_a, question=f"run {i}", cost_usd=i)
     first = alice_client.get("/runs/", {"sort": "-cost"})
     assert titles(first) == ["run 4", "run 3"] and first.context["list"].pages == 3
-    assert 'href="?sort=-cost&amp;page=2"' in first.content.decode()
+    assert 'href="?sort=-cost&amp;page=2&amp;after=' in first.content.decode()
     assert titles(alice_client.get("/runs/", {"sort": "-cost", "page": 3})) == ["run 0"]
     # Past the end: the last page.
     assert titles(alice_client.get("/runs/", {"sort": "-cost", "page": 99})) == ["run 0"]
@@ -226,3 +226,102 @@ def test_rows_that_poll_or_hold_a_form_are_never_taken_from_the_cache(alice_clie
     token = alice_client.cookies["csrftoken"].value if "csrftoken" in alice_client.cookies else None
     assert "Dismiss" in body and 'name="csrfmiddlewaretoken"' in body and token is not None
     assert not [key for key in caches[runs_list.ROW_CACHE]._cache if "run-row" in key]
+
+
+def _follow(client, query: dict, link: str) -> list[list[str]]:
+    """Every page's titles, following the pager's `link` (next_query or previous_query) to its end."""
+    from urllib.parse import parse_qsl
+
+    pages = []
+    while True:
+        response = client.get("/runs/", query)
+        assert response.status_code == 200
+        pages.append(titles(response))
+        target = getattr(response.context["list"], link)
+        if target is None:
+            return pages
+        query = dict(parse_qsl(target))
+
+
+@pytest.mark.parametrize("sort", list(runs_list.SORTS))
+def test_next_and_previous_walk_every_run_once_in_order_in_every_sort(alice_client, people, monkeypatch, sort):
+    """Keyset pages (the pager's cursors) give exactly the pages OFFSET gives, with
+    equal values, NULLs (sorted last both ways) and runs created in the same instant."""
+    monkeypatch.setattr(runs_list, "PAGE_SIZE", 3)
+    same_instant = T0 + timedelta(days=3)
+    for i in range(11):
+        RunFactory(
+            team=people.team_a, question=f"run {i}", created_at=same_instant if i % 4 == 0 else T0 + timedelta(hours=i),
+            cost_usd=None if i % 5 == 0 else float(i % 3), duration_seconds=None if i % 3 == 0 else 60.0,
+            started_at=None if i % 2 else T0 + timedelta(minutes=i % 4),
+        )
+    by_number = [titles(alice_client.get("/runs/", {"sort": sort, "page": page})) for page in range(1, 5)]
+    forwards = _follow(alice_client, {"sort": sort}, "next_query")
+    assert forwards == by_number and sorted(sum(forwards, [])) == sorted(f"run {i}" for i in range(11))
+    last = alice_client.get("/runs/", {"sort": sort, "page": 4})
+    from urllib.parse import parse_qsl
+
+    backwards = _follow(alice_client, dict(parse_qsl(last.context["list"].previous_query)), "previous_query")
+    assert backwards == by_number[-2::-1]
+
+
+def test_a_deep_page_reached_by_the_pager_reads_no_earlier_rows(alice_client, people, monkeypatch):
+    monkeypatch.setattr(runs_list, "PAGE_SIZE", 2)
+    for i in range(7):
+        RunFactory(team=people.team_a, question=f"run {i}", created_at=T0 + timedelta(hours=i))
+    second = alice_client.get("/runs/", {"page": 2})
+    from urllib.parse import parse_qsl
+
+    third_query = dict(parse_qsl(second.context["list"].next_query))
+    assert third_query["page"] == "3" and third_query["after"]
+    with CaptureQueriesContext(connection) as queries:
+        third = alice_client.get("/runs/", third_query)
+    assert titles(third) == ["run 2", "run 1"]
+    [page_query] = [q["sql"] for q in queries.captured_queries if "attempt_count" in q["sql"] or "runs_attempt" in q["sql"]]
+    assert "OFFSET" not in page_query.upper()
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "", "MjAyNi0wMS0wMQ", "x" * 5000, "fA"])
+def test_a_hand_edited_cursor_shows_the_page_by_number(alice_client, people, monkeypatch, cursor):
+    monkeypatch.setattr(runs_list, "PAGE_SIZE", 2)
+    for i in range(5):
+        RunFactory(team=people.team_a, question=f"run {i}", created_at=T0 + timedelta(hours=i))
+    for key in ("after", "before"):
+        response = alice_client.get("/runs/", {"page": 2, key: cursor})
+        assert response.status_code == 200 and titles(response) == ["run 2", "run 1"]
+
+
+def test_a_cursor_from_another_sort_is_not_misread(alice_client, people, monkeypatch):
+    monkeypatch.setattr(runs_list, "PAGE_SIZE", 2)
+    for i in range(5):
+        RunFactory(team=people.team_a, question=f"run {i}", created_at=T0 + timedelta(hours=i), cost_usd=float(i))
+    from urllib.parse import parse_qsl
+
+    newest = dict(parse_qsl(alice_client.get("/runs/").context["list"].next_query))
+    response = alice_client.get("/runs/", {"sort": "-cost", "page": 2, "after": newest["after"]})
+    assert titles(response) == ["run 2", "run 1"]  # by number: the cursor holds no cost
+
+
+def test_when_the_runs_after_a_cursor_are_deleted_the_next_link_shows_the_last_page(alice_client, people, monkeypatch):
+    monkeypatch.setattr(runs_list, "PAGE_SIZE", 2)
+    runs = [RunFactory(team=people.team_a, question=f"run {i}", created_at=T0 + timedelta(hours=i)) for i in range(5)]
+    from urllib.parse import parse_qsl
+
+    second = dict(parse_qsl(alice_client.get("/runs/").context["list"].next_query))
+    third = dict(parse_qsl(alice_client.get("/runs/", second).context["list"].next_query))
+    type(runs[0]).objects.filter(pk__in=[runs[0].pk, runs[1].pk]).delete()
+    response = alice_client.get("/runs/", third)
+    assert response.status_code == 200 and titles(response) == ["run 2"]
+
+
+def test_paging_back_after_new_runs_arrived_ends_on_the_first_page(alice_client, people, monkeypatch):
+    monkeypatch.setattr(runs_list, "PAGE_SIZE", 2)
+    for i in range(6):
+        RunFactory(team=people.team_a, question=f"run {i}", created_at=T0 + timedelta(hours=i))
+    from urllib.parse import parse_qsl
+
+    second = alice_client.get("/runs/", {"page": 2})
+    back = dict(parse_qsl(alice_client.get("/runs/", {"page": 3}).context["list"].previous_query))
+    type(second.context["list"].runs[0]).objects.filter(question__in=["run 5", "run 4"]).delete()
+    response = alice_client.get("/runs/", back)
+    assert response.context["list"].page == 1 and titles(response) == ["run 3", "run 2"]

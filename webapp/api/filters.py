@@ -3,14 +3,13 @@ unparseable raises BadQuery, answered with a 400 that names the parameter."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from datetime import datetime, time, timezone
 
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 
+from webapp.runs import keyset
 from webapp.runs.models import RunStatus
 
 DEFAULT_LIMIT = 50
@@ -75,26 +74,21 @@ def page_limit(params) -> int:
 
 
 def after_cursor(runs: QuerySet, cursor: str | None) -> QuerySet:
-    """Runs after the cursor in the list order (newest first, then id)."""
+    """Runs after the cursor in the list order (newest first, then id): the runs
+    list's keyset paging (webapp.runs.keyset), whose cursor format this is."""
     if not cursor:
         return runs
-    created_at, run_id = decode_cursor(cursor)
-    return runs.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=run_id))
+    return keyset.after(runs, keyset.NEWEST_FIRST, decode_cursor(cursor))
 
 
 def encode_cursor(run) -> str:
-    return base64.urlsafe_b64encode(f"{run.created_at.isoformat()}|{run.pk}".encode()).decode().rstrip("=")
+    return keyset.encode(run, keyset.NEWEST_FIRST)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, _, run_id = text.partition("|")
-        created_at = datetime.fromisoformat(stamp)
-        if created_at.tzinfo is None:
-            raise ValueError
-        return created_at, uuid.UUID(run_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return keyset.decode(cursor, keyset.NEWEST_FIRST)
+    except keyset.BadCursor:
         raise BadQuery("cursor is not one this API gave out.") from None
 
 

@@ -8,10 +8,12 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from webapp.runs import keyset
+from webapp.runs.keyset import ID_DESCENDING, SortKey
 from webapp.runs.models import Attempt, Run, RunStatus
 from webapp.runs.presenters.query_params import parse_date, parse_page
 
@@ -26,15 +28,18 @@ MAX_MODEL_CHARS = 255
 MODEL_CHOICES_CACHE_PREFIX = "debrief:runs:model-choices:v1"
 MODEL_CHOICES_CACHE_SECONDS = 60
 
+# Each sort is a keyset order (webapp.runs.keyset), newest first among equals; the
+# run's id makes every order total, so a cursor names one place in it.
+_NEWEST = (SortKey("created_at", descending=True), ID_DESCENDING)
 SORTS = {
-    "-created": ("-created_at",),
-    "-started": (F("started_at").desc(nulls_last=True), "-created_at"),
-    "started": (F("started_at").asc(nulls_last=True), "-created_at"),
+    "-created": _NEWEST,
+    "-started": (SortKey("started_at", descending=True, nullable=True), *_NEWEST),
+    "started": (SortKey("started_at", descending=False, nullable=True), *_NEWEST),
     # A cost MassGen never recorded (NULL) sorts last either way, not as the dearest run.
-    "-cost": (F("cost_usd").desc(nulls_last=True), "-created_at"),
-    "cost": (F("cost_usd").asc(nulls_last=True), "-created_at"),
-    "-duration": (F("duration_seconds").desc(nulls_last=True), "-created_at"),
-    "duration": (F("duration_seconds").asc(nulls_last=True), "-created_at"),
+    "-cost": (SortKey("cost_usd", descending=True, nullable=True, kind=float), *_NEWEST),
+    "cost": (SortKey("cost_usd", descending=False, nullable=True, kind=float), *_NEWEST),
+    "-duration": (SortKey("duration_seconds", descending=True, nullable=True, kind=float), *_NEWEST),
+    "duration": (SortKey("duration_seconds", descending=False, nullable=True, kind=float), *_NEWEST),
 }
 DEFAULT_SORT = "-created"
 # The columns the list shows; the summary JSON and the rest stay in the database.
@@ -65,6 +70,10 @@ class RunFilters:
     until: date | None = None
     sort: str = DEFAULT_SORT
     page: int = 1
+    # The keyset cursor of the row before this page (after) or after it (before), as
+    # the pager's links give them; a page number alone is read with OFFSET.
+    after: str = ""
+    before: str = ""
 
     @classmethod
     def from_query(cls, query) -> "RunFilters":
@@ -79,6 +88,8 @@ class RunFilters:
             until=parse_date(query.get("until")),
             sort=sort if sort in SORTS else DEFAULT_SORT,
             page=parse_page(query.get("page")),
+            after=query.get("after", "")[: keyset.MAX_CURSOR_CHARS + 1],
+            before=query.get("before", "")[: keyset.MAX_CURSOR_CHARS + 1],
         )
 
     def apply(self, runs: QuerySet) -> QuerySet:
@@ -96,20 +107,26 @@ class RunFilters:
             runs = runs.filter(started_at__gte=_day_start(self.since))
         if self.until:
             runs = runs.filter(started_at__lt=_day_start(self.until + timedelta(days=1)))
-        return runs.order_by(*SORTS[self.sort], "-pk")
+        return keyset.order_by(runs, self.keys)
+
+    @property
+    def keys(self) -> tuple[SortKey, ...]:
+        return SORTS[self.sort]
 
     @property
     def active(self) -> bool:
         return bool(self.q or self.status or self.model or self.since or self.until)
 
     def query(self, **changes) -> str:
-        """The query string of these filters with `changes`, defaults left out."""
+        """The query string of these filters with `changes`, defaults left out; a
+        cursor only where `changes` gives one (a new sort or filter starts afresh)."""
         values = {
             "q": self.q, "status": self.status, "model": self.model,
             "since": self.since.isoformat() if self.since else "", "until": self.until.isoformat() if self.until else "",
             "sort": self.sort, "page": self.page,
         } | changes
         defaults = {"sort": DEFAULT_SORT, "page": 1}
+        # The cursor last: the links read as ?sort=-cost&page=3&after=…
         return urlencode({key: value for key, value in values.items() if value and value != defaults.get(key)})
 
 
@@ -143,28 +160,60 @@ def run_list(team, query) -> RunListPage:
     capped = count > COUNT_CAP
     last_page = None if capped else max((count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(filters.page, last_page) if last_page else filters.page
-    start = (page - 1) * PAGE_SIZE
-    # One query for the page; PAGE_SIZE + 1 rows tell whether a next page exists.
-    # attempt_count - turn_count is how many attempts were restarted (each turn accepts one).
-    # A correlated subquery, counted for the page's rows only: a JOIN + GROUP BY made
-    # PostgreSQL aggregate every matching run before it could sort and cut the page.
-    rows = list(matching.only(*LIST_FIELDS).annotate(attempt_count=ATTEMPT_COUNT)[start : start + PAGE_SIZE + 1])
+    # One query for the page; PAGE_SIZE + 1 rows tell whether a page follows (or,
+    # read backwards, precedes). attempt_count - turn_count is how many attempts
+    # were restarted (each turn accepts one). A correlated subquery, counted for the
+    # page's rows only: a JOIN + GROUP BY made PostgreSQL aggregate every matching
+    # run before it could sort and cut the page.
+    shown = matching.only(*LIST_FIELDS).annotate(attempt_count=ATTEMPT_COUNT)
+    rows, has_next, has_previous, page = _seek(shown, filters, page)
+    if rows is None:  # no cursor, or one this list did not give out: by page number
+        start = (page - 1) * PAGE_SIZE
+        rows = list(shown[start : start + PAGE_SIZE + 1])
+        has_next, has_previous = len(rows) > PAGE_SIZE, page > 1
+    rows = rows[:PAGE_SIZE]
     for row in rows:
         row.restart_count = max(row.attempt_count - row.turn_count, 0)
         row.row_key = row_key(row)
-    has_next = len(rows) > PAGE_SIZE
     return RunListPage(
-        runs=rows[:PAGE_SIZE],
+        runs=rows,
         filters=filters,
         count=min(count, COUNT_CAP),
         count_capped=capped,
         page=page,
         pages=last_page,
-        previous_query=filters.query(page=page - 1) if page > 1 else None,
-        next_query=filters.query(page=page + 1) if has_next else None,
+        previous_query=_previous_query(filters, page, rows) if has_previous and rows else None,
+        next_query=filters.query(page=page + 1, after=keyset.encode(rows[-1], filters.keys)) if has_next and rows else None,
         model_choices=model_choices(team),
         sort_links=_sort_links(filters),
     )
+
+
+def _seek(shown: QuerySet, filters: RunFilters, page: int) -> tuple[list[Run] | None, bool, bool, int]:
+    """The page after (or before) the cursor: (rows, has_next, has_previous, page
+    number), or rows None to page by number. A cursor whose page is gone (every run
+    after it deleted) pages by number too, so the link still shows the last page;
+    one with less than a page before it is the first page now."""
+    cursor, forwards = (filters.after, True) if filters.after else (filters.before, False)
+    if not cursor or page == 1:
+        return None, False, False, page
+    try:
+        values = keyset.decode(cursor, filters.keys)
+    except keyset.BadCursor:
+        return None, False, False, page
+    if forwards:
+        rows = list(keyset.after(shown, filters.keys, values)[: PAGE_SIZE + 1])
+        return (rows, len(rows) > PAGE_SIZE, True, page) if rows else (None, False, False, page)
+    rows = list(keyset.order_by(keyset.before(shown, filters.keys, values), filters.keys, reverse=True)[: PAGE_SIZE + 1])
+    if len(rows) <= PAGE_SIZE:  # runs were added or removed meanwhile: this is the first page now
+        return None, False, False, 1
+    return rows[:PAGE_SIZE][::-1], True, True, page
+
+
+def _previous_query(filters: RunFilters, page: int, rows: list[Run]) -> str:
+    if page <= 2:
+        return filters.query(page=1)  # the first page needs no cursor
+    return filters.query(page=page - 1, before=keyset.encode(rows[0], filters.keys))
 
 
 def row_key(run: Run) -> str:
