@@ -229,3 +229,18 @@ def test_a_run_that_is_not_ready_has_no_estimate(ready_run, openai_key):
 
     with pytest.raises(RunNotReady, match="processing"):
         estimate_for_run(ready_run, "gpt-5-mini")
+
+
+def test_a_re_read_run_keeps_only_its_current_figures(ready_run, openai_key):
+    from datetime import timedelta
+
+    from webapp.runs.models import Run
+
+    estimate_for_run(ready_run, "gpt-5-mini")
+    before = set(EstimateFigure.objects.filter(run=ready_run).values_list("key", flat=True))
+    Run.objects.filter(pk=ready_run.pk).update(processed_at=ready_run.processed_at + timedelta(seconds=5))  # read again
+    ready_run.refresh_from_db()
+    estimate_for_run(ready_run, "gpt-5-mini")
+
+    after = set(EstimateFigure.objects.filter(run=ready_run).values_list("key", flat=True))
+    assert len(after) == 1 and not after & before

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from analysis.report.input import AnalysisInput
 from analysis.engine.analyzer import build_prompt
@@ -65,11 +66,22 @@ def stored(run_pk, material_id: str | None, kind: str, parts: Sequence[str], com
             with transaction.atomic():
                 # Two processes may compute the same figure at once: the first row stands, both are equal.
                 EstimateFigure.objects.bulk_create([EstimateFigure(run_id=run_pk, key=key, value=value)], ignore_conflicts=True)
+                _forget_outdated(run_pk, material_id)
         except IntegrityError:
             pass  # deleted between the check and the insert
         return value
 
     return cached(material_id, kind, parts, from_database)
+
+
+def _forget_outdated(run_pk, material_id: str) -> None:
+    """Delete the run's figures no key will name again: those of an earlier reading
+    of it (a re-read or a joined `--continue` gives the run a new reading time, part
+    of `material_id`, "run:<id>:<read at>:<attempt>") or of an earlier release's
+    digest or prompt. Done when a figure is written, which a new reading causes."""
+    reading = material_id.rsplit(":", 1)[0]
+    release = f":d{DIGEST_VERSION}:{_prompt_format()}:"
+    EstimateFigure.objects.filter(run_id=run_pk).exclude(Q(key__contains=f":{reading}:") & Q(key__contains=release)).delete()
 
 
 @cache

@@ -108,6 +108,7 @@ def run_material(run: Run, attempt: Attempt | None = None) -> RunMaterial:
         raise RunNotReady.needed_for(run, "estimates need a ready run")
     which = "default" if attempt is None else f"{attempt.turn}.{attempt.attempt}"
     # When the run was last read: a re-read or a `--continue` joined later changes its digest.
+    # The id's shape is relied on by estimate_cache._forget_outdated (the reading is all but the last part).
     read = run.processed_at.timestamp() if run.processed_at else 0
     return RunMaterial(f"run:{run.pk}:{read}:{which}", lambda: digest_for_run(run, attempt).input, run.pk)
 
