@@ -20,7 +20,7 @@ from analysis.report.input import AnalysisInput
 from analysis.digest import Digest, build_digest
 from analysis.offline.checks import digest_findings
 from analysis.llm.budget import output_reserve
-from analysis.massgen import read_session
+from analysis.massgen import Session, read_session
 from analysis.llm.pricing import estimate
 from analysis.registry import estimate_to_dict
 from analysis.llm.token_counter import tokenizer_of
@@ -37,6 +37,7 @@ __all__ = [
     "COMPRESSION_CHOICES",
     "DEFAULT_COMPRESSION",
     "RunMaterial",
+    "session_material",
     "default_note",
     "digest_for_run",
     "estimate_for_run",
@@ -117,7 +118,17 @@ def path_material(path: Path, turn: int | None = None, attempt: int | None = Non
     """A run folder or archive read directly (the CLI's PATH): no database, and no
     cache entry for a path whose contents may change. Read once, however many
     models are estimated."""
-    return RunMaterial(None, cache(lambda: build_digest(read_session(path), turn, attempt, findings=digest_findings).input))
+    return RunMaterial(None, cache(lambda: _session_input(read_session(path), turn, attempt)))
+
+
+def session_material(session: Session) -> RunMaterial:
+    """A session already read (an uploaded archive estimated without storing it):
+    like `path_material`, never cached."""
+    return RunMaterial(None, cache(lambda: _session_input(session)))
+
+
+def _session_input(session: Session, turn: int | None = None, attempt: int | None = None) -> AnalysisInput:
+    return build_digest(session, turn, attempt, findings=digest_findings).input
 
 
 # --- estimates ---------------------------------------------------------------------

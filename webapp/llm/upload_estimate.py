@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from analysis.digest import build_digest
 from analysis.massgen import read_session
-from analysis.offline.checks import digest_findings
 from webapp.llm.compression_preview import DEFAULT_COMPRESSION, Compression
-from webapp.llm.services import RunMaterial, estimate_material
+from webapp.llm.services import estimate_material, session_material
 from webapp.runs import storage
 from webapp.runs.reading import scrub_session
 from webapp.runs.services.staging import archive_suffix, staged_name
@@ -43,7 +40,7 @@ def do_estimate_upload(
             extracted.mkdir()
             session = read_session(archive, extract_to=extracted)
             scrub_session(session)  # estimate what would be stored and sent
-            material = RunMaterial(None, cache(lambda: build_digest(session, findings=digest_findings).input))
+            material = session_material(session)
             return estimate_material(material, model_name, compression)
     finally:
         upload.close()
