@@ -163,3 +163,18 @@ def test_the_run_page_reads_the_users_memberships_once(client, people):
         assert client.get(f"/runs/{run.pk}/").status_code == 200
 
     assert len([q for q in queries.captured_queries if 'FROM "teams_membership"' in q["sql"]]) == 1
+
+
+def test_the_page_lists_every_final_vote_then_the_earliest_replaced_ones_up_to_the_cap(people):
+    from webapp.runs.models import VoteRow
+    from webapp.runs.presenters import run_detail
+
+    run = make_coordinated_run(people.team_a, events=500)
+    attempt = run.attempts.get()
+    ballots = list(attempt.voterows.values_list("position", "voter", "voted_for"))
+    final = run_detail.final_vote_positions(ballots)
+    replaced = [position for position, _, _ in ballots if position not in final]
+    expected = sorted(final) + replaced[: run_detail.MAX_LISTED - len(final)]
+    listed = VoteRow.objects.filter(attempt=attempt).filter(run_detail._votes_to_list(ballots, final))
+    assert sorted(listed.values_list("position", flat=True)) == sorted(expected)
+    assert max(final) > max(replaced[: run_detail.MAX_LISTED - len(final)])  # a final vote past the cut is listed too

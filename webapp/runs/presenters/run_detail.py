@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.functional import SimpleLazyObject
 
 from webapp.runs import charts, timeline
@@ -153,7 +153,7 @@ def run_page(run: Run, query) -> RunPage | None:
     # Every vote as a cheap tuple for the matrix; whole rows only for those listed.
     ballots = list(attempt.voterows.values_list("position", "voter", "voted_for"))
     final_votes = final_vote_positions(ballots)
-    votes = _capped(attempt.voterows.filter(position__in=_votes_to_list(ballots, final_votes)), len(ballots))
+    votes = _capped(attempt.voterows.filter(_votes_to_list(ballots, final_votes)), len(ballots))
     answers = _capped(attempt.answerrows.all())
     start, end = _time_span(attempt, answers, votes)
     answer_items = [AnswerItem(a, f"answer-{a.pk}", _offset(a.at, start), _file_url(run, a.path)) for a in answers.items]
@@ -221,11 +221,17 @@ def _capped(rows: QuerySet, total: int | None = None) -> Capped:
     return Capped(items[:MAX_LISTED], min(len(items), MAX_LISTED), total)
 
 
-def _votes_to_list(ballots: list[Ballot], final: set[int]) -> list[int]:
-    """Positions of the votes the page lists and draws: all the final ones, then
-    the earliest replaced ones up to MAX_LISTED."""
+def _votes_to_list(ballots: list[Ballot], final: set[int]) -> Q:
+    """The votes the page lists and draws: all the final ones, then the earliest
+    replaced ones up to MAX_LISTED. As a filter: the final positions and every
+    position up to the last listed replaced one (ballots are in position order),
+    not a list of hundreds of positions, which cost more to send than the rows."""
     replaced = [position for position, _, _ in ballots if position not in final]
-    return sorted(final) + replaced[: max(MAX_LISTED - len(final), 0)]
+    room = max(MAX_LISTED - len(final), 0)
+    listed = Q(position__in=sorted(final))
+    if room and replaced:
+        listed |= Q(position__lte=replaced[:room][-1])
+    return listed
 
 
 def _time_span(attempt: Attempt, answers: Capped, votes: Capped) -> tuple[datetime | None, datetime | None]:
