@@ -7,6 +7,7 @@ reader near the speed of a bare line split of the file."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import datetime
@@ -162,7 +163,12 @@ def _handle(log: StreamLog, event: dict[str, Any], clock: RunClock) -> None:
         log.add(log.timeline, TimelineEvent(at, error_kind, agent, None, message))
 
 
-_FINDERS = {keep: LineFinder(_COUNTED_ONLY if keep else _COUNTED_ONLY | _RECORD_TYPES, _RETRY_MARKER) for keep in (True, False)}
+@functools.cache
+def _finder(keep_records: bool) -> LineFinder:
+    """Built when first needed (a run needs one of the two): Hyperscan takes ~30 ms to compile each."""
+    return LineFinder(_COUNTED_ONLY if keep_records else _COUNTED_ONLY | _RECORD_TYPES, _RETRY_MARKER)
+
+
 _NOT_NEWLINE = re.compile(rb"[^\n]")
 _first = itemgetter(0)
 
@@ -232,7 +238,7 @@ def read_events_jsonl(path: Path, name: str, clock: RunClock, keep_records: bool
     unreadable lines."""
     log = StreamLog(name)
     counted_only = _COUNTED_ONLY if keep_records else _COUNTED_ONLY | _RECORD_TYPES
-    finder = _FINDERS[keep_records]
+    finder = _finder(keep_records)
     reader = LineReader(path, name)
     ends = _Ends()
     for data, lo, hi in reader.blocks():
