@@ -11,7 +11,8 @@ it, so a skipped line costs no match and no Python. A second database finds
 MassGen's back-off notice, which can sit in a skipped `text` line.
 
 Python's `re` did the same with a negative lookahead at every newline; its
-byte-at-a-time search for the newlines alone cost as much as this whole pass."""
+byte-at-a-time search for the newlines alone cost about as much as this
+whole pass."""
 
 from __future__ import annotations
 
@@ -134,7 +135,6 @@ class LineFinder:
             if not marked or marked[-1] != start:
                 marked.append(start)
         return starts, marked
-
 
 
 def _collect(_index: int, _start: int, end: int, _flags: int, found: list) -> None:
