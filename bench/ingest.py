@@ -304,10 +304,23 @@ def main() -> None:
                 print(f"{name:<34} p50 {result[0]:6.1f} ms")
                 report(f"{name} p95", result[1], "ms", target)
     finally:
+        stop_embedded_broker()
         if args.keep:
             print(f"data kept in {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def stop_embedded_broker() -> None:
+    """The upload queues an ingest task, which starts the embedded broker (a
+    detached redis-server) in the throwaway data folder: stop it, or it
+    outlives the bench and the folder it served."""
+    from django.conf import settings
+
+    if settings.configured and settings.EMBEDDED_BROKER:
+        from webapp.core.embedded_broker import shutdown
+
+        shutdown(settings.BROKER_DIR)
 
 
 def ingest_child(run_id: str) -> None:

@@ -7,6 +7,8 @@ reader near the speed of a bare line split of the file."""
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from datetime import datetime
 from operator import itemgetter
@@ -51,6 +53,8 @@ _TIME_KEYS = (b'"timestamp": "', b'"timestamp":"')
 _SNIFF_BYTES = 256
 _MAX_TYPE_BYTES = 64
 _ERROR_LEVELS = frozenset({"error", "critical"})
+# Events that become a record of the agent that sent them (answers, votes, the timeline).
+_AGENT_RECORDS = frozenset({"answer_submitted", "vote", "agent_restart", "final_presentation_start", "final_answer"})
 # MassGen's own back-off on a provider error, streamed as text to the agent's
 # output: "⚠️ [Gemini] Rate limited (HTTP 429) after partial output. Retrying attempt 2/5...".
 _RETRY_MARKER = b"Retrying attempt "
@@ -93,23 +97,50 @@ def _provider_retry(log: StreamLog, line: bytes, clock: RunClock) -> None:
     if not isinstance(event, dict):
         return
     match = _RETRY_TEXT.search(as_str(as_dict(event.get("data")).get("content")) or "")
-    if match:
+    if match and not log.full(log.provider_retries):
         message = scrub_excerpt(match.group(1), MAX_DETAILS_CHARS)
         log.add(log.provider_retries, ProviderRetry(as_str(event.get("agent_id")), _time(event, clock), message))
 
 
 def _count_tool(log: StreamLog, kind: str, data: dict[str, Any]) -> None:
-    counter = log.tool(as_str(data.get("tool_name")) or "unknown")
+    name = data.get("tool_name")
+    counter = log.tool(name if type(name) is str and name else "unknown")
     if counter is None:
         return
     if kind == "tool_start":
         counter.calls += 1
         return
     counter.completions += 1
-    status = as_str(data.get("status"))
-    if data.get("is_error") is True or (status is not None and status != "success"):
+    status = data.get("status")
+    if data.get("is_error") is True or (type(status) is str and status != "success"):
         counter.failures += 1
-    counter.total_seconds += as_float(data.get("elapsed_seconds")) or 0.0
+    elapsed = data.get("elapsed_seconds")
+    if type(elapsed) is float:  # nearly always: spares the general coercion
+        counter.total_seconds += elapsed if math.isfinite(elapsed) else 0.0
+    else:
+        counter.total_seconds += as_float(elapsed) or 0.0
+
+
+def _agent_record(log: StreamLog, kind: str, agent: str, data: dict[str, Any], at: datetime | None) -> None:
+    if kind == "answer_submitted":
+        label = as_str(data.get("answer_label"))
+        log.add(log.answers, Answer(label=label or "", agent=agent, at=at, round=None, text=None))
+        log.add(log.timeline, TimelineEvent(at, "answer", agent, label, ""))
+    elif kind == "vote":
+        label = as_str(data.get("voted_for_label")) or as_str(data.get("vote_label"))
+        voted_for = as_str(data.get("target_id"))
+        reason = scrub_excerpt(as_str(data.get("reason")) or "", MAX_REASON_CHARS)
+        log.add(log.votes, Vote(voter=agent, voted_for=voted_for, label=label, reason=reason, at=at, round=None))
+        log.add(log.timeline, TimelineEvent(at, "vote", agent, label, f"voted for {voted_for}"))
+    elif kind == "agent_restart":
+        reason = scrub_excerpt(as_str(data.get("restart_reason")) or "", MAX_DETAILS_CHARS)
+        log.add(log.timeline, TimelineEvent(at, "restart", agent, None, reason))
+    elif kind == "final_presentation_start":
+        log.final_agent = agent
+        log.add(log.timeline, TimelineEvent(at, "final_selected", agent, None, ""))
+    else:  # final_answer
+        log.final_agent = agent
+        log.add(log.timeline, TimelineEvent(at, "final_answer", agent, None, ""))
 
 
 def _handle(log: StreamLog, event: dict[str, Any], clock: RunClock) -> None:
@@ -119,34 +150,25 @@ def _handle(log: StreamLog, event: dict[str, Any], clock: RunClock) -> None:
         _count_tool(log, kind, data)
         return
     agent = as_str(event.get("agent_id"))
-    at = _time(event, clock)
-    if kind == "answer_submitted" and agent:
-        label = as_str(data.get("answer_label"))
-        log.add(log.answers, Answer(label=label or "", agent=agent, at=at, round=None, text=None))
-        log.add(log.timeline, TimelineEvent(at, "answer", agent, label, ""))
-    elif kind == "vote" and agent:
-        label = as_str(data.get("voted_for_label")) or as_str(data.get("vote_label"))
-        voted_for = as_str(data.get("target_id"))
-        reason = scrub_excerpt(as_str(data.get("reason")) or "", MAX_REASON_CHARS)
-        log.add(log.votes, Vote(voter=agent, voted_for=voted_for, label=label, reason=reason, at=at, round=None))
-        log.add(log.timeline, TimelineEvent(at, "vote", agent, label, f"voted for {voted_for}"))
-    elif kind == "agent_restart" and agent:
-        reason = scrub_excerpt(as_str(data.get("restart_reason")) or "", MAX_DETAILS_CHARS)
-        log.add(log.timeline, TimelineEvent(at, "restart", agent, None, reason))
-    elif kind == "final_presentation_start" and agent:
-        log.final_agent = agent
-        log.add(log.timeline, TimelineEvent(at, "final_selected", agent, None, ""))
-    elif kind == "final_answer" and agent:
-        log.final_agent = agent
-        log.add(log.timeline, TimelineEvent(at, "final_answer", agent, None, ""))
+    # The time is parsed only for an event that is kept: most are not (status "info").
+    if agent and kind in _AGENT_RECORDS:
+        _agent_record(log, kind, agent, data, _time(event, clock))
     elif kind == "error" or "timeout" in kind or (kind == "status" and as_str(data.get("level")) in _ERROR_LEVELS):
+        if log.full(log.errors, log.timeline):
+            return  # nothing would keep it: its message need not be scrubbed
+        at = _time(event, clock)
         message = scrub_excerpt(_message(data) or kind, MAX_DETAILS_CHARS)
         error_kind = "timeout" if "timeout" in kind else "error"
         log.add(log.errors, RunError(agent=agent, kind=error_kind, message=message, at=at, source=log.name))
         log.add(log.timeline, TimelineEvent(at, error_kind, agent, None, message))
 
 
-_FINDERS = {keep: LineFinder(_COUNTED_ONLY if keep else _COUNTED_ONLY | _RECORD_TYPES, _RETRY_MARKER) for keep in (True, False)}
+@functools.cache
+def _finder(keep_records: bool) -> LineFinder:
+    """Built when first needed (a run needs one of the two): Hyperscan takes ~30 ms to compile each."""
+    return LineFinder(_COUNTED_ONLY if keep_records else _COUNTED_ONLY | _RECORD_TYPES, _RETRY_MARKER)
+
+
 _NOT_NEWLINE = re.compile(rb"[^\n]")
 _first = itemgetter(0)
 
@@ -216,7 +238,7 @@ def read_events_jsonl(path: Path, name: str, clock: RunClock, keep_records: bool
     unreadable lines."""
     log = StreamLog(name)
     counted_only = _COUNTED_ONLY if keep_records else _COUNTED_ONLY | _RECORD_TYPES
-    finder = _FINDERS[keep_records]
+    finder = _finder(keep_records)
     reader = LineReader(path, name)
     ends = _Ends()
     for data, lo, hi in reader.blocks():

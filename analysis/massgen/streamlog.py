@@ -76,6 +76,15 @@ class StreamLog:
         else:
             self.truncated_records = True
 
+    def full(self, *kinds: list[Any]) -> bool:
+        """Whether none of these record lists takes another record; the log is
+        then marked cut short, as `add` would mark it, so that a caller can
+        skip building a record nothing keeps."""
+        if any(len(records) < MAX_STREAM_RECORDS for records in kinds):
+            return False
+        self.truncated_records = True
+        return True
+
     def tool(self, name: str) -> ToolCounter | None:
         if name in WORKFLOW_TOOLS:
             return None

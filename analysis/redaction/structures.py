@@ -29,27 +29,30 @@ def _redact_all(value: Any, depth: int) -> Any:
     return REDACTED
 
 
-def _scrub_item(key: Any, item: Any, depth: int) -> Any:
+def _scrub_item(key: Any, item: Any, depth: int, seen: dict[str, str]) -> Any:
     if isinstance(key, str):
         secret, secret_like = judge_name(key)
         if secret:
             return _redact_all(item, depth)
         if secret_like and isinstance(item, str) and looks_random(item.encode("utf-8", "surrogatepass")):
             return REDACTED
-    return _scrub(item, depth)
+    return _scrub(item, depth, seen)
 
 
-def _scrub(value: Any, depth: int) -> Any:
+def _scrub(value: Any, depth: int, seen: dict[str, str]) -> Any:
     if depth > MAX_SCRUB_DEPTH:
         return REDACTED
     if isinstance(value, str):
-        return scrub_text(value)
+        scrubbed = seen.get(value)
+        if scrubbed is None:
+            scrubbed = seen[value] = scrub_text(value)
+        return scrubbed
     if isinstance(value, dict):
-        return {key: _scrub_item(key, item, depth + 1) for key, item in value.items()}
+        return {key: _scrub_item(key, item, depth + 1, seen) for key, item in value.items()}
     if isinstance(value, list):
-        return [_scrub(item, depth + 1) for item in value]
+        return [_scrub(item, depth + 1, seen) for item in value]
     if isinstance(value, tuple):
-        return tuple(_scrub(item, depth + 1) for item in value)
+        return tuple(_scrub(item, depth + 1, seen) for item in value)
     return value
 
 
@@ -58,5 +61,7 @@ def scrub(obj: Any) -> Any:
 
     Values under credential-named keys are redacted whatever they look like;
     under secret-like keys ("key", "auth", "signature") a string that looks
-    random is; every other string is passed through `scrub_text`."""
-    return _scrub(obj, 0)
+    random is; every other string is passed through `scrub_text`, once per
+    distinct string (a summary repeats agent names, sources and back-off
+    notices thousands of times)."""
+    return _scrub(obj, 0, {})

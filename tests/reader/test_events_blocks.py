@@ -5,6 +5,7 @@ numbers and time span, wherever the chunks cut the lines."""
 from __future__ import annotations
 
 import random
+import re
 
 import orjson
 import pytest
@@ -22,6 +23,7 @@ from analysis.massgen.events_jsonl import (
     _TYPE_KEYS,
     read_events_jsonl,
 )
+from analysis.massgen.events_scan import _CANONICAL, LineFinder
 from analysis.massgen.lines import LineReader
 from analysis.massgen.streamlog import StreamLog
 
@@ -69,6 +71,37 @@ def _event(kind, second, compact=False, **data):
     return orjson.dumps(event) if compact else orjson.dumps(event).replace(b'":', b'": ').replace(b',"', b', "')
 
 
+# Lines that leave MassGen's own start at every place the line finder checks:
+# in the time key, the time, the type key and the type, and at its closing quote.
+_ODD_LINES = [
+    lambda s: _event("tex", s),  # a type that is a skipped type's prefix
+    lambda s: _event("texts", s),  # ... or goes on past one
+    lambda s: _event("thinking_delta", s),
+    lambda s: _event("tool_complete_x", s, tool_name="odd"),
+    lambda s: _event("t" * 63, s),
+    lambda s: _event("t" * 64, s),
+    lambda s: b'{"timestamp": "2026-11-24T04:50:00", "event_type": "' + b"x" * 70,  # no closing quote
+    lambda s: b'{"timestamp": "2026-11-24T04:50:00", "event_type": "',  # cut after the type key
+    lambda s: b'{"timestamp": "2026-11-24T04:50:00", "event_type": ',
+    lambda s: b'{"timestamp": "2026-11',  # cut inside the time
+    lambda s: b'{"timestamp": "',
+    lambda s: b'{"timestamp"',
+    lambda s: b"{",
+    lambda s: b'{"timestamp": "' + b"9" * 64 + b'", "event_type": "text", "data": {}}',  # the longest time
+    lambda s: b'{"timestamp": "' + b"9" * 65 + b'", "event_type": "text", "data": {}}',
+    lambda s: b'{"timestamp": "' + b"9" * 230 + b'", "event_type": "thinking", "data": {}}',  # type key past the sniff
+    lambda s: b'{"timestamp": "", "event_type": "text", "data": {}}',
+    lambda s: b'{"timestamp": "2026-11-24T04:50:00", "event_type": "text" , "data": {}}',
+    lambda s: b'{"timestamp": "2026-11-24T04:50:00", "event_type":"text", "data": {}}',
+    lambda s: b'{"timestamp":"2026-11-24T04:50:00","event_type":"tool_start","data":{"tool_name":"compact"}}',
+    lambda s: b' {"timestamp": "2026-11-24T04:50:00", "event_type": "text", "data": {}}',
+    lambda s: _event("thinking", s, nested={"event_type": "tool_start", "tool_name": "inner"}),
+    lambda s: _event("text", s, content='", "event_type": "error"'),
+    lambda s: _event("tool_start", s, tool_name="search", note="Rate limit hit. Retrying attempt 1/3"),
+    lambda s: _event("text", s, content="Rate limited. Retrying attempt 2/5 then Retrying attempt 3/5"),
+]
+
+
 def _lines(seed):
     pick = random.Random(seed)
     makers = [
@@ -97,6 +130,7 @@ def _lines(seed):
         lambda s: b"   ",
         lambda s: _event("text", s) + b"\r",
         lambda s: b"y" * pick.randint(200, 400),  # over-long once MAX_LINE_BYTES is small
+        *_ODD_LINES,
     ]
     return [pick.choice(makers)(index % 60) for index in range(pick.randint(1, 120))]
 
@@ -124,3 +158,37 @@ def test_a_line_number_counts_lines_before_it_in_earlier_blocks(tmp_path, monkey
     log = read_events_jsonl(path, "events.jsonl", RunClock(None))
     assert log.bad_lines == [51, 55]
     assert events_jsonl.LineReader is LineReader
+
+
+def _reference_find(lines, skipped):
+    """What the finder must report, line by line: every line but those that
+    start as MassGen writes a skipped type, flagged when MassGen's own start
+    leads to a type that is not skipped (the block's first line is sniffed
+    instead: never flagged)."""
+    canonical = re.compile(_CANONICAL)
+    kinds = b"|".join(re.escape(kind) for kind in skipped)
+    plainly_skipped = re.compile(_CANONICAL + b"(?:" + kinds + b')"')
+    found, offset = [], 0
+    for index, line in enumerate(lines):
+        if not plainly_skipped.match(line):
+            found.append((offset, index > 0 and canonical.match(line) is not None))
+        offset += len(line) + 1
+    return found
+
+
+@pytest.mark.parametrize("keep_records", [True, False])
+def test_the_finder_reports_every_line_not_plainly_skipped_wherever_the_block_starts(keep_records):
+    skipped = _COUNTED_ONLY if keep_records else _COUNTED_ONLY | _RECORD_TYPES
+    lines = [maker(index % 60) for index, maker in enumerate(_ODD_LINES * 3)]
+    lines += [_event("text", 1), b"", _event("tool_start", 2, tool_name="x"), _event("thinking", 3)]
+    finder = LineFinder(skipped, _RETRY_MARKER)
+    for first in range(len(lines)):
+        # The block starts after some whole lines, as a chunk's block does.
+        head = b"".join(line + b"\n" for line in lines[:first])
+        block = b"".join(line + b"\n" for line in lines[first:])
+        data = head + block
+        starts, marked = finder.find(data, len(head), len(data))
+        expected = _reference_find(lines[first:], skipped)
+        assert starts == [(start + len(head), flag) for start, flag in expected]
+        line_starts = [len(head) + sum(len(line) + 1 for line in lines[first:index]) for index in range(first, len(lines))]
+        assert marked == [start for start, line in zip(line_starts, lines[first:]) if _RETRY_MARKER in line]
