@@ -201,3 +201,19 @@ def test_a_provider_filter_lists_every_model_usable_first(alice, openai_key, set
     # usable first (and the default: the endpoint lists only gpt-5-nano), then the rest
     assert names == ["gpt-5-nano", "gpt-4o", "gpt-5-mini"]
     assert "not offered by this endpoint" in html
+
+
+def test_the_model_options_are_escaped_and_mark_the_chosen_and_the_unusable():
+    from webapp.llm.panel import ModelChoice, ProviderGroup
+    from webapp.llm.templatetags.llm_panel import _model_options
+
+    groups = (
+        ProviderGroup("Usable <models>", (ModelChoice("a<b", "a<b · 8K context", True), ModelChoice("gpt-x", "gpt-x", True))),
+        ProviderGroup("Not usable here", (ModelChoice("", 'add a "key"', False),)),
+    )
+    html = str(_model_options(groups, "gpt-x"))
+    assert html == (
+        '<optgroup label="Usable &lt;models&gt;"><option value="a&lt;b">a&lt;b · 8K context</option>'
+        '<option value="gpt-x" selected>gpt-x</option></optgroup>'
+        '<optgroup label="Not usable here"><option value="" disabled>add a &quot;key&quot;</option></optgroup>'
+    )

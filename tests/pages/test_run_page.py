@@ -152,8 +152,22 @@ def test_a_second_view_of_an_attempt_reuses_its_drawn_timeline_and_lists(client,
     def attempt_body(page: str) -> str:  # from the timeline to the agents table; the rest has per-request tokens
         return page[page.index('id="timeline"'):page.index('id="agents"')]
 
-    assert not [q for q in queries.captured_queries if "runs_eventrow" in q["sql"]]
+    assert not [q for q in queries.captured_queries if "runs_eventrow" in q["sql"] or "runs_answerrow" in q["sql"]]
+    # Only the final votes, for the summary: not every vote for the matrix, nor the listed ones.
+    [votes] = [q["sql"] for q in queries.captured_queries if 'FROM "runs_voterow"' in q["sql"]]
+    assert "MAX(" in votes
     assert attempt_body(second) == attempt_body(first) and "tl-mark" in attempt_body(first)
+
+
+def test_the_summary_reads_each_voters_last_vote_as_the_matrix_does(people):
+    from webapp.runs.presenters import run_detail
+
+    run = make_coordinated_run(people.team_a, events=500)
+    attempt = run.attempts.get()
+    ballots = list(attempt.voterows.values_list("position", "voter", "voted_for"))
+    final = run_detail._final_votes(attempt)
+    assert sorted(item.row.position for item in final) == sorted(run_detail.final_vote_positions(ballots))
+    assert all(item.final and item.anchor == f"vote-{item.row.pk}" for item in final)
 
 
 def test_the_run_page_reads_the_users_memberships_once(client, people):
