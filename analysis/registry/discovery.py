@@ -86,6 +86,16 @@ class Endpoint:
         return False
 
 
+@dataclass(frozen=True)
+class _Failed:
+    """A listing that could not be fetched: its message only. Holding the exception
+    and raising it again on every request appended each request's frames (and their
+    locals: the request, its rows) to its traceback: a leak that grew the heap and each
+    full garbage collection with every preview."""
+
+    message: str
+
+
 class ModelDiscovery:
     """Listings cached for `ttl_seconds` per endpoint; failures for
     DISCOVERY_FAILURE_TTL_SECONDS (at most the TTL), and `refresh=True` asks again."""
@@ -100,7 +110,7 @@ class ModelDiscovery:
         self._ttl = ttl_seconds
         self._clock = clock
         self._lock = threading.Lock()
-        self._listings: dict[Endpoint, tuple[float, frozenset[str] | DiscoveryError]] = {}
+        self._listings: dict[Endpoint, tuple[float, frozenset[str] | _Failed]] = {}
         self.shared = shared
         self._fetch = fetch or fetch_listing
         self.version = 0  # changes whenever what is known about an endpoint changes
@@ -115,8 +125,8 @@ class ModelDiscovery:
             held = list(self._listings.values())
         return min((at + self._ttl_of(value) for at, value in held), default=math.inf)
 
-    def _ttl_of(self, value: frozenset[str] | DiscoveryError) -> float:
-        return min(self._ttl, DISCOVERY_FAILURE_TTL_SECONDS) if isinstance(value, DiscoveryError) else self._ttl
+    def _ttl_of(self, value: frozenset[str] | _Failed) -> float:
+        return min(self._ttl, DISCOVERY_FAILURE_TTL_SECONDS) if isinstance(value, _Failed) else self._ttl
 
     def list_models(self, endpoint: Endpoint, refresh: bool = False) -> frozenset[str]:
         now = self._clock()
@@ -125,8 +135,8 @@ class ModelDiscovery:
         if cached is not None and not refresh:
             at, value = cached
             if now - at < self._ttl_of(value):
-                if isinstance(value, DiscoveryError):
-                    raise value
+                if isinstance(value, _Failed):
+                    raise DiscoveryError(value.message)  # a new one each time: see _Failed
                 return value
         shared = None if refresh or self.shared is None else self.shared.get(endpoint.cache_key)
         if shared is not None:
@@ -135,14 +145,14 @@ class ModelDiscovery:
             try:
                 listing = self._fetch(endpoint)
             except DiscoveryError as error:
-                self._remember(endpoint, now, error)
+                self._remember(endpoint, now, _Failed(str(error)))
                 raise
             if self.shared is not None and self._ttl > 0:
                 self.shared.set(endpoint.cache_key, sorted(listing), self._ttl)
         self._remember(endpoint, now, listing)
         return listing
 
-    def _remember(self, endpoint: Endpoint, now: float, value: frozenset[str] | DiscoveryError) -> None:
+    def _remember(self, endpoint: Endpoint, now: float, value: frozenset[str] | _Failed) -> None:
         with self._lock:
             previous = self._listings.get(endpoint)
             self._listings[endpoint] = (now, value)

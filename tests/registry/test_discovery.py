@@ -121,6 +121,32 @@ def test_a_failed_listing_is_not_asked_again_for_every_model(models_server):
     assert len(models_server.requests) == 1
 
 
+def test_a_remembered_failure_is_raised_afresh_so_no_request_is_kept_alive(models_server):
+    # Raising one stored exception again and again grew its traceback by every
+    # caller's frames (a preview's request and rows) for as long as the failure was held.
+    from analysis.registry.discovery import ModelDiscovery
+
+    env = {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": models_server.base_url + "/broken"}
+    registry = build(env, allowlist=("gpt-5-mini",))
+    discovery: ModelDiscovery = registry._discovery
+    endpoint = registry._endpoint(registry.get("gpt-5-mini"))
+    raised = []
+    for _ in range(3):
+        with pytest.raises(DiscoveryError) as caught:
+            discovery.list_models(endpoint)
+        raised.append(caught.value)
+    assert len(models_server.requests) == 1
+    assert len({id(error) for error in raised}) == 3
+    depth = [len(list(_frames(error.__traceback__))) for error in raised[1:]]
+    assert depth[0] == depth[1]
+
+
+def _frames(tb):
+    while tb is not None:
+        yield tb.tb_frame
+        tb = tb.tb_next
+
+
 def test_refreshing_asks_every_configured_endpoint_again(models_server):
     env = {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": models_server.base_url}
     registry = build(env, allowlist=("gpt-5-mini", "gpt-4o"))
