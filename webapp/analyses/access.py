@@ -8,4 +8,4 @@ from webapp.teams.access import get_for_member
 
 
 def analysis_for_member(request, pk) -> Analysis:
-    return get_for_member(Analysis.objects.select_related("run", "created_by"), request.user, pk=pk)
+    return get_for_member(Analysis.objects.select_related("run", "created_by"), request, pk=pk)

@@ -42,7 +42,7 @@ STAGES = [stage for stage in Stage if stage != Stage.QUEUED]
 @require_http_methods(["GET", "POST"])
 def run_analyses(request, run_id):
     """GET: the run's analyses. POST: analyse the run (the run page's Analyse panel)."""
-    run = get_for_member(Run.objects.all(), request.user, pk=run_id)
+    run = get_for_member(Run.objects.all(), request, pk=run_id)
     if request.method == "GET":
         return render(request, "analyses/run_list.html", {"run": run})
     try:
@@ -207,7 +207,7 @@ def share(request, pk):
 @login_required
 @require_POST
 def revoke_share(request, link_id):
-    link = get_for_member(ShareLink.objects.select_related("analysis"), request.user, pk=link_id)
+    link = get_for_member(ShareLink.objects.select_related("analysis"), request, pk=link_id)
     services.do_revoke_share(link, request.user)
     messages.success(request, "The share link no longer opens the report.")
     if request.POST.get("back") == "report":

@@ -27,7 +27,7 @@ BAD_CHOICE_STATUS = 400
 def run_estimate(request, pk):
     """The preview partial for htmx; without JavaScript, a page holding the panel
     with the preview for the chosen model (the panel's form falls back to this)."""
-    run = get_for_member(Run.objects.defer(*RUN_DOCUMENT_FIELDS), request.user, pk=pk)
+    run = get_for_member(Run.objects.defer(*RUN_DOCUMENT_FIELDS), request, pk=pk)
     attempt, _ = choose_attempt(run, request.GET, lean=True)
     preview = panel.preview(run, attempt, request.GET.get("model"), request.GET.get("compression"))
     context = {

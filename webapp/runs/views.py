@@ -20,7 +20,7 @@ RUN_FINISHED_EVENT = "run-finished"
 
 
 def run_for_member(request, pk, queryset=None) -> Run:
-    return get_for_member(queryset if queryset is not None else Run.objects.all(), request.user, pk=pk)
+    return get_for_member(queryset if queryset is not None else Run.objects.all(), request, pk=pk)
 
 
 @login_required

@@ -11,17 +11,12 @@ from webapp.teams.middleware import memberships_of
 from webapp.teams.models import Membership
 
 
-def member_teams(user) -> QuerySet:
-    from webapp.teams.models import Team
-
-    if not user.is_authenticated:
-        return Team.objects.none()
-    return Team.objects.filter(memberships__user=user)
-
-
-def get_for_member(queryset: QuerySet, user, **lookup) -> Model:
-    """The object matching `lookup` in one of the user's teams, else 404."""
-    obj = queryset.filter(team__in=member_teams(user), **lookup).first()
+def get_for_member(queryset: QuerySet, request, **lookup) -> Model:
+    """The object matching `lookup` in one of the requesting user's teams, else 404.
+    The teams are the memberships the request reads once anyway (`memberships_of`),
+    so the object's own query needs no join to them."""
+    teams = [membership.team_id for membership in memberships_of(request)]
+    obj = queryset.filter(team_id__in=teams, **lookup).first()
     if obj is None:
         raise Http404("Not found.")
     return obj
