@@ -176,14 +176,13 @@ def _validate(archive: Path) -> None:
         raise RunFormatError(archive.name, f"is not a readable archive ({exc})") from None
 
 
-def _copy(source: IO[bytes], target: Path, limit: int, archive: Path, name: str) -> None:
+def _copy(source: IO[bytes], out: IO[bytes], limit: int, archive: Path, name: str) -> None:
     written = 0
-    with open(target, "xb") as out:
-        while chunk := source.read(_COPY_CHUNK):
-            written += len(chunk)
-            if written > limit:
-                raise ArchiveRejected(archive.name, "MAX_UNCOMPRESSED_BYTES", f"member {name!r} holds more than it declares")
-            out.write(chunk)
+    while chunk := source.read(_COPY_CHUNK):
+        written += len(chunk)
+        if written > limit:
+            raise ArchiveRejected(archive.name, "MAX_UNCOMPRESSED_BYTES", f"member {name!r} holds more than it declares")
+        out.write(chunk)
 
 
 class _Writer:
@@ -193,21 +192,37 @@ class _Writer:
         self.archive = archive
         self.dest = dest.resolve()
         self.created: list[Path] = []
-        # Resolved folders by member folder name: a run has thousands of files
-        # in far fewer folders, and resolving walks every part of the path.
+        # Resolved folders by member folder name: a run has thousands of files in far fewer folders.
         self._folders: dict[str, Path] = {}
+        self._made: set[Path] = set()  # folders this writer created (they stay until undo)
 
     def _target(self, name: str) -> Path:
         folder_name, _, base = name.rstrip("/").rpartition("/")
-        folder = self._folders.get(folder_name)
-        if folder is None:
-            folder = self._folders[folder_name] = (self.dest / folder_name).resolve()
-        target = (folder / base).resolve() if base in ("", ".", "..") or (folder / base).is_symlink() else folder / base
+        target = self._resolved(self._folder(folder_name), base)
         if not target.is_relative_to(self.dest) or target == self.dest:
             raise ArchiveRejected(self.archive.name, "SAFE_MEMBER_PATH", f"member {name!r} would be written outside the destination")
         return target
 
+    def _folder(self, folder_name: str) -> Path:
+        """`dest/folder_name` resolved, one part at a time on its resolved parent: one
+        lstat per new folder, where resolving the whole path walked every part of it
+        (a run has thousands of snapshot folders)."""
+        folder = self._folders.get(folder_name)
+        if folder is None:
+            parent_name, _, last = folder_name.rpartition("/")
+            parent = self._folder(parent_name) if parent_name else self.dest
+            folder = self._folders[folder_name] = self._resolved(parent, last) if last else parent
+        return folder
+
+    @staticmethod
+    def _resolved(parent: Path, part: str) -> Path:
+        """`parent / part` as `resolve()` gives it, for a `parent` already resolved."""
+        path = parent / part
+        return path.resolve() if part in ("", ".", "..") or path.is_symlink() else path
+
     def folder(self, folder: Path) -> None:
+        if folder in self._made:  # thousands of files share a few folders: no stat each
+            return
         missing = []
         while not folder.exists():
             missing.append(folder)
@@ -215,6 +230,7 @@ class _Writer:
         for path in reversed(missing):
             path.mkdir()
             self.created.append(path)
+            self._made.add(path)
 
     def directory(self, name: str) -> None:
         self.folder(self._target(name))
@@ -222,10 +238,13 @@ class _Writer:
     def file(self, name: str, source: IO[bytes], size: int) -> None:
         target = self._target(name)
         self.folder(target.parent)
-        if target.exists():
-            raise RunFormatError(self.archive.name, f"has member {name!r} twice")
+        try:
+            out = open(target, "xb")  # "x": a member named twice fails here, with no stat before
+        except FileExistsError:
+            raise RunFormatError(self.archive.name, f"has member {name!r} twice") from None
         self.created.append(target)
-        _copy(source, target, size, self.archive, name)
+        with out:
+            _copy(source, out, size, self.archive, name)
 
     def undo(self) -> None:
         for path in reversed(self.created):

@@ -81,6 +81,15 @@ def test_it_rejects_zip_slip(place):
     assert _rejected(archive, dest).limit == "SAFE_MEMBER_PATH"
 
 
+@pytest.mark.filterwarnings("ignore:Duplicate name")  # zipfile warns as it writes the trick
+@pytest.mark.parametrize("pack", [_zip, _tar])
+def test_a_member_named_twice_is_refused_and_nothing_is_left(place, pack):
+    uploads, dest = place
+    archive = pack(uploads / ("run.zip" if pack is _zip else "run.tar.gz"), [(STATUS, b"{}"), (STATUS, b"{}")])
+    with pytest.raises(RunFormatError, match="twice"):
+        extract_archive(archive, dest)
+
+
 def test_it_rejects_tar_slip(place):
     uploads, dest = place
     archive = _tar(uploads / "run.tar.gz", [(STATUS, b"{}"), (f"{SESSION}/../../evil.txt", b"owned")])
@@ -252,3 +261,19 @@ def test_an_archive_without_a_run_is_refused(tmp_path):
     archive = _zip(tmp_path / "photos.zip", [("holiday/beach.jpg", b"\xff\xd8")])
     with pytest.raises(RunFormatError, match="holds no MassGen run"):
         read_session(archive)
+
+
+def test_the_writer_resolves_member_paths_as_resolve_does_and_refuses_a_planted_symlink(tmp_path):
+    # The writer resolves one folder part at a time; this holds it to Path.resolve,
+    # and to refusing a symlink something else left in the destination.
+    dest, outside = tmp_path / "dest", tmp_path / "outside"
+    dest.mkdir()
+    outside.mkdir()
+    (dest / "planted").symlink_to(outside)
+    writer = limits._Writer(tmp_path / "run.zip", dest)
+    for name in ("a.txt", "log_1/turn_1/attempt_1/status.json", "log_1/turn_1/", "log_1/x/y/z.json", "log_1/x/w.json"):
+        assert writer._target(name) == (dest / name).resolve()
+    with pytest.raises(ArchiveRejected, match="outside"):
+        writer._target("planted/evil.txt")
+    with pytest.raises(ArchiveRejected, match="outside"):
+        writer._target("planted")  # the link itself: resolves to the outside folder
