@@ -159,6 +159,25 @@ def test_the_model_choices_show_a_new_runs_models_at_once(alice_client, people):
     assert alice_client.get("/runs/").context["list"].model_choices == ["claude-sonnet-4-5", "gpt-5-mini"]
 
 
+@pytest.mark.parametrize("query", [{"status": "ready"}, {"sort": "cost"}, {"q": "Which"}])
+def test_the_model_choices_show_a_new_runs_models_at_once_on_any_view(alice_client, people, query):
+    RunFactory(team=people.team_a, models="gpt-5-mini", question="Which one?")
+    assert alice_client.get("/runs/", query).context["list"].model_choices == ["gpt-5-mini"]
+    RunFactory(team=people.team_a, models="claude-sonnet-4-5", question="Which two?")
+
+    assert alice_client.get("/runs/", query).context["list"].model_choices == ["claude-sonnet-4-5", "gpt-5-mini"]
+
+
+def test_the_default_list_keys_the_model_choices_by_its_own_first_row(alice_client, people):
+    # The first page in the default order starts with the team's newest run, which is
+    # what the model choices are keyed by: no query of their own for it.
+    RunFactory(team=people.team_a, models="gpt-5-mini")
+    alice_client.get("/runs/")
+    with CaptureQueriesContext(connection) as queries:
+        alice_client.get("/runs/")
+    assert not [q for q in queries.captured_queries if 'FROM "runs_run"' in q["sql"] and q["sql"].rstrip().endswith("LIMIT 1")]
+
+
 def test_the_model_choices_are_not_recomputed_on_every_request(alice_client, people):
     RunFactory(team=people.team_a, models="gpt-5-mini")
     alice_client.get("/runs/")

@@ -184,7 +184,7 @@ def run_list(team, query) -> RunListPage:
         pages=last_page,
         previous_query=_previous_query(filters, page, rows) if has_previous and rows else None,
         next_query=filters.query(page=page + 1, after=keyset.encode(rows[-1], filters.keys)) if has_next and rows else None,
-        model_choices=model_choices(team),
+        model_choices=model_choices(team, newest=_newest_shown(filters, page, rows)),
         sort_links=_sort_links(filters),
     )
 
@@ -224,14 +224,17 @@ def row_key(run: Run) -> str:
     return f"{run.pk}:{hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()}"
 
 
-def model_choices(team) -> list[str]:
+def model_choices(team, newest: tuple | None = None) -> list[str]:
     """The model names of the team's runs, for the filter. The DISTINCT behind them
     reads every run of the team (tens of ms at 100k runs, on every list request), so
     it is cached; the key holds the newest run and its status, so a new upload, its
     ingest finishing or its deletion shows at once, and anything else (an older run
-    finishing or deleted) within MODEL_CHOICES_CACHE_SECONDS."""
-    newest = Run.objects.filter(team=team).order_by("-created_at", "-pk").values_list("pk", "status")[:1]
-    key = ":".join((MODEL_CHOICES_CACHE_PREFIX, str(team.pk), *(str(value) for value in (newest[0] if newest else ()))))
+    finishing or deleted) within MODEL_CHOICES_CACHE_SECONDS. `newest`: that run's
+    (pk, status) when the caller has it already (see _newest_shown)."""
+    if newest is None:
+        found = Run.objects.filter(team=team).order_by("-created_at", "-pk").values_list("pk", "status")[:1]
+        newest = found[0] if found else ()
+    key = ":".join((MODEL_CHOICES_CACHE_PREFIX, str(team.pk), *(str(value) for value in newest)))
     names = cache.get(key)
     if names is None:
         # Distinct combinations are few even across thousands of runs.
@@ -239,6 +242,15 @@ def model_choices(team) -> list[str]:
         names = sorted({name for combo in combos for name in combo.split(",") if name})
         cache.set(key, names, timeout=MODEL_CHOICES_CACHE_SECONDS)
     return names
+
+
+def _newest_shown(filters: RunFilters, page: int, rows: list[Run]) -> tuple | None:
+    """The team's newest run as model_choices keys it, when this page shows it: the
+    unfiltered list's first page in the default order starts with it (the order
+    model_choices asks in), which spares the most-seen page a query. None otherwise."""
+    if filters.active or filters.sort != DEFAULT_SORT or page != 1:
+        return None
+    return (rows[0].pk, rows[0].status) if rows else ()
 
 
 def _sort_links(filters: RunFilters) -> dict[str, SortLink]:
