@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.soak, pytest.mark.services]
 ANALYSES = 100
 MODEL = "flaky/analyst"
 CALL_TIMEOUT_SECONDS = 3
+WORKER_CONCURRENCY = 2  # processes of each worker: the most calls a SIGKILL can leave in flight
 FINISH_TIMEOUT_SECONDS = 600
 # The fake's replies in the order requests arrive; after these it answers well.
 FAULTS = list(itertools.islice(itertools.cycle([
@@ -67,7 +68,7 @@ def test_analyses_against_a_flaky_provider_end_with_a_reason_and_every_billed_ca
         served.prepare()
         served.debrief("createuser", "soaker", "--team", "soak", "--role", "owner", "--password", "soak-soak-soak-1")
         token = served.debrief("tokens", "create", "--team", "soak", "--scope", "full").strip()
-        served.start()
+        served.start(concurrency=WORKER_CONCURRENCY)
         try:
             body, content_type = multipart("file", "run.zip", run_archive())
             run_id = served.request("POST", "/api/v1/runs", token=token, body=body, content_type=content_type)["id"]
@@ -106,7 +107,10 @@ def test_analyses_against_a_flaky_provider_end_with_a_reason_and_every_billed_ca
             assert error.startswith(f"{MODEL} answered ") or error.startswith(f"{MODEL} failed ("), error
     billed = sum(1 for request in requests if request.reply_status == 200)
     counted = sum(len(json.loads(calls)) + len(json.loads(unconfirmed)) for _, _, calls, unconfirmed in rows)
-    assert counted == billed
+    # Every billed call is counted. A call the killed worker had started is counted at
+    # its estimate whether or not its request reached the provider (the ledger cannot
+    # tell, and errs towards counting): at most one per process of that worker.
+    assert billed <= counted <= billed + WORKER_CONCURRENCY, (billed, counted)
 
 
 def _finished(served) -> int:
