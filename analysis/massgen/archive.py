@@ -42,7 +42,10 @@ SAFE_MEMBER_PATH = re.compile(rf"(?![A-Za-z]:){_SEGMENT}(?:/{_SEGMENT})*/?")
 ALLOWED_MEMBER_TYPES = frozenset({"file", "directory"})
 
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz")
-_COPY_CHUNK = 1 << 20
+# Members are copied in pieces of this size, as shutil.copyfileobj does: a
+# 1 MiB piece is a fresh mmap'd bytes object per read (page faults and zeroing
+# each time), which made extracting a 234 MB run ~0.5 s slower than extractall.
+_COPY_CHUNK = 64 * 1024
 # What a corrupt (not hostile) archive raises while being read.
 _CORRUPT = (
     tarfile.TarError,
