@@ -8,10 +8,27 @@ rules, each within a bounded window, so a whole scrub is linear in the input."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 
 import hyperscan
+
+# A buffer this big is searched in parts at once, one thread each: Hyperscan lets
+# go of the GIL while it scans, and a scrub of a big events.jsonl is otherwise
+# one core's work (1 GB: ~1 s of an ingest of ~4 s). Smaller buffers (nearly
+# every file of a run) are one scan; a thread's start would cost more than it saves.
+PARALLEL_FIND_MIN_BYTES = 1024 * 1024
+# At most this many parts, and never more than the cores this process may use.
+MAX_FIND_THREADS = 4
+# Each part is scanned with this many bytes of its neighbours on either side, and
+# keeps only the anchors in its own bytes. Every anchor expression matches at most
+# a few dozen bytes (a test holds them to ANCHOR_MAX_WIDTH), so an anchor in a
+# part's own bytes matches exactly as in the whole buffer, and one that only
+# matched because a part's edge looked like the buffer's start or end (`^`, `\z`)
+# lies in the margin and is dropped.
+ANCHOR_MAX_WIDTH = 64
+PART_MARGIN_BYTES = 4 * ANCHOR_MAX_WIDTH
 
 
 def literal(text: bytes) -> tuple[bytes, int]:
@@ -56,12 +73,40 @@ class AnchorSet:
 
     def find(self, data) -> list[tuple[int, int]]:
         """(position, rule) of every anchor in `data`, in order, each pair once."""
+        parts = _parts(len(data))
+        if len(parts) == 1:
+            return self._find_in(data, 0, len(data), 0, len(data))
+        found: list[list[tuple[int, int]] | BaseException] = [[] for _ in parts]
+
+        def scan(index: int) -> None:
+            try:
+                found[index] = self._find_in(data, *parts[index])
+            except BaseException as exc:  # raised in the caller's thread below
+                found[index] = exc
+
+        helpers = [threading.Thread(target=scan, args=(index,), daemon=True) for index in range(1, len(parts))]
+        for helper in helpers:
+            helper.start()
+        scan(0)
+        for helper in helpers:
+            helper.join()
+        anchors: list[tuple[int, int]] = []
+        for part in found:
+            if isinstance(part, BaseException):
+                raise part
+            anchors.extend(part)  # parts in order, each sorted and disjoint: sorted
+        return anchors
+
+    def _find_in(self, data, start: int, stop: int, own_start: int, own_stop: int) -> list[tuple[int, int]]:
+        """The anchors at positions own_start..own_stop, scanning data[start:stop]."""
         ends: list[tuple[int, int]] = []
-        self._database.scan(data, match_event_handler=_collect, context=ends, scratch=self._scratch())
+        with memoryview(data) as view, view[start:stop] as part:
+            self._database.scan(part, match_event_handler=_collect, context=ends, scratch=self._scratch())
         if not ends:
-            return ends
+            return []
         backs, rules = self._backs, self._rules
-        return sorted({(end - backs[index], rules[index]) for index, end in ends})
+        anchors = {(start + end - backs[index], rules[index]) for index, end in ends}
+        return sorted(anchor for anchor in anchors if own_start <= anchor[0] < own_stop)
 
     def any(self, data) -> bool:
         """Whether `data` holds any anchor (stops at the first)."""
@@ -70,6 +115,19 @@ class AnchorSet:
         except hyperscan.ScanTerminated:
             return True
         return False
+
+
+def _parts(size: int) -> list[tuple[int, int, int, int]]:
+    """(scan start, scan stop, own start, own stop) of each part of a buffer of
+    `size` bytes: own ranges split it evenly, scan ranges add the margins."""
+    count = min(MAX_FIND_THREADS, len(os.sched_getaffinity(0)), size // PARALLEL_FIND_MIN_BYTES) if size >= PARALLEL_FIND_MIN_BYTES else 1
+    if count <= 1:
+        return [(0, size, 0, size)]
+    bounds = [size * index // count for index in range(count + 1)]
+    return [
+        (max(0, own_start - PART_MARGIN_BYTES), min(size, own_stop + PART_MARGIN_BYTES), own_start, own_stop)
+        for own_start, own_stop in zip(bounds, bounds[1:])
+    ]
 
 
 def _collect(index: int, _start: int, end: int, _flags: int, found: list) -> None:
