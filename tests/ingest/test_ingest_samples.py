@@ -9,9 +9,10 @@ import pytest
 from analysis.massgen import read_session
 from analysis.massgen.summary import summarize
 from tests import stored
-from tests.ingest.support import every_file, expected_summary, ingest_now
+from tests.ingest.support import every_file, expected_summary, files_of, ingest_now, upload_archive, zip_with
 from tests.samples import SAMPLE_SESSIONS, SMALLEST as SMALLEST_SAMPLE, sample_id
 from webapp.runs.models import AgentRow, AnswerRow, Attempt, EventRow, Run, RunFile, VoteRow
+from webapp.runs.reading import drop_beside
 from webapp.runs.services import do_import_folder
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +174,31 @@ def test_the_list_figures_are_on_the_run_row(people, storage_dir):
     assert run.turn_count == 1 and run.finish_reason == "completed" and run.processed_at is not None
     assert EventRow.objects.filter(run=run).count() == Attempt.objects.get(run=run).eventrows.count()
     assert AgentRow.objects.filter(run=run).count() == run.agent_count
+
+
+@pytest.mark.parametrize("prefix", ["", "export/"])
+def test_files_an_archive_holds_beside_the_session_are_not_stored(people, storage_dir, prefix):
+    # Not part of the run (never listed or shown) and never scrubbed: kept, their secrets would be stored.
+    secret = "sk-proj-" + "Q7r8S9t0" * 6
+    session = {f"{prefix}{name}": path.read_bytes() for name, path in files_of(SMALLEST_SAMPLE)}
+    beside = {"notes.txt": f"OPENAI_API_KEY={secret}\n", "other/tool.log": f"api_key={secret}", f"{prefix}README.md": secret}
+    run, _ = upload_archive(people.team_a, people.alice, "run.zip", zip_with({**session, **{k: v.encode() for k, v in beside.items()}}))
+
+    run = ingest_now(run)
+
+    assert run.status == "ready", run.error
+    root = stored.files_root(run)
+    on_disk = sorted(path.relative_to(root).as_posix() for path in every_file(stored.run_dir(run)))
+    assert on_disk == sorted(name.split("/", 1 + prefix.count("/"))[-1] for name in session)
+    assert sorted(RunFile.objects.filter(run=run).values_list("path", flat=True)) == on_disk
+    for path in every_file(storage_dir):
+        assert secret.encode() not in path.read_bytes(), path
+
+
+def test_dropping_what_is_beside_a_session_keeps_a_session_that_is_the_whole_folder(tmp_path):
+    (tmp_path / "turn_1").mkdir()
+    (tmp_path / "turn_1" / "events.jsonl").write_text("{}\n")
+    assert drop_beside(tmp_path, tmp_path) == 0
+    assert (tmp_path / "turn_1" / "events.jsonl").is_file()
+    with pytest.raises(ValueError):
+        drop_beside(tmp_path / "turn_1", tmp_path)

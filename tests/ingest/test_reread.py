@@ -100,3 +100,21 @@ def test_reread_needs_exactly_one_way_of_choosing_runs(db):
         reread()
     with pytest.raises(CommandError, match="No run with id 'nope'"):
         reread("nope")
+
+
+def test_a_reread_removes_what_an_older_ingest_kept_beside_the_session(people, storage_dir):
+    # Before the ingest dropped them, an archive's other files were stored, unscrubbed, in the run's folder.
+    run = ingest_sample(people.team_a, FLAT_0_1_1)
+    secret = "sk-proj-" + "L4m5N6o7" * 6
+    (stored.run_dir(run) / "notes.txt").write_text(f"OPENAI_API_KEY={secret}\n")
+    (stored.run_dir(run) / "other").mkdir()
+    (stored.run_dir(run) / "other" / "tool.log").write_text(secret)
+    files_before = sorted(run.files.values_list("path", "size"))
+    _as_an_older_reader_left_it(run)
+
+    assert "1 of 1 run re-read." in reread("--stale")
+
+    run.refresh_from_db()
+    assert sorted(path.name for path in stored.run_dir(run).iterdir()) == [stored.files_root(run).name]
+    assert sorted(run.files.values_list("path", "size")) == files_before
+    assert run.reader_revision == READER_REVISION

@@ -29,7 +29,7 @@ from webapp.core.leases import LEASE_SECONDS, LeasedWork, gave_up_after_crashes
 from webapp.runs import storage
 from webapp.runs.continuations import join_session
 from webapp.runs.models import Run, RunStatus
-from webapp.runs.reading import RunVanished, delete_rows, prepare, store
+from webapp.runs.reading import RunVanished, delete_rows, drop_beside, prepare, store
 from webapp.runs.services import enqueue_ingest
 
 log = logging.getLogger(__name__)
@@ -133,6 +133,7 @@ def _process(run: Run) -> None:
         # of this worker's own, uploaded when the block ends and then removed.
         with storage.editing(folder) as workspace, storage.local_file(staged) as archive:
             session = read_session(archive, extract_to=workspace.path)
+            drop_beside(workspace.path, session.root)
             prepared = prepare(run, session, workspace)
         store(run, prepared, expected=RunStatus.PROCESSING)
         metrics.inc("debrief_runs_ingested")

@@ -14,8 +14,10 @@ from django.db.models import TextField
 
 TITLE_CHARS = 120
 # Raised when what the reader makes of the same files changes (1: unknown figures NULL,
-# restarts, provider retries, MassGen session links); runs read with an older one are stale.
-READER_REVISION = 1
+# restarts, provider retries, MassGen session links; 2: files an archive held beside the
+# session are no longer kept, unscrubbed, in the run's folder); runs read with an older
+# one are stale.
+READER_REVISION = 2
 
 
 class RunStatus(models.TextChoices):

@@ -10,8 +10,10 @@ the run is still in the state the caller expects."""
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 from django.apps import apps
@@ -90,15 +92,43 @@ def reread_run(run: Run) -> Run:
     """Read a ready run again from its stored files, through the ingest's code,
     so runs ingested by an older reader get today's figures (unknown figures as
     NULL, restarts, retries, session links). Raises RunFormatError when the
-    stored files no longer read (the run is left as it was)."""
+    stored files no longer read (the run is left as it was). What an older
+    ingest kept beside the session in the run's folder goes (see drop_beside)."""
     if run.status != RunStatus.READY or not run.storage_path or not run.files.exists():
         raise RunFormatError(str(run.pk), "is not a ready run with stored files")
-    with storage.editing(run.storage_path) as workspace:
-        session = read_session(workspace.path, session_id=run.session_id or None)
+    folder = storage.run_folder(run.team_id, run.pk)
+    inside = PurePosixPath(run.storage_path).relative_to(folder) if PurePosixPath(run.storage_path).is_relative_to(folder) else None
+    with storage.editing(folder if inside is not None else run.storage_path) as workspace:
+        root = workspace.path / inside if inside is not None else workspace.path
+        drop_beside(workspace.path, root)
+        session = read_session(root, session_id=run.session_id or None)
         prepared = prepare(run, session, workspace)
     store(run, prepared, expected=RunStatus.READY)
     run.refresh_from_db()
     return run
+
+
+def drop_beside(folder: Path, root: Path) -> int:
+    """Remove what `folder` holds beside the session `root` inside it (an archive's
+    notes, a second tool's output): it is no part of the run (never listed, shown
+    or analysed), and it is not scrubbed, so kept it would store whatever secrets
+    it holds. Keeps `root`, what is in it, and the folders leading to it; returns
+    how many entries went."""
+    folder, keep = folder.resolve(), root.resolve()
+    if not keep.is_relative_to(folder):
+        raise ValueError(f"{root} is not inside {folder}")
+    dropped = 0
+    while keep != folder:
+        with os.scandir(keep.parent) as entries:
+            beside = [entry for entry in entries if entry.name != keep.name]
+        for entry in beside:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+            dropped += 1
+        keep = keep.parent
+    return dropped
 
 
 def scrub_session(session: Session) -> None:
