@@ -236,7 +236,10 @@ class _Writer:
             self._made.add(path)
 
     def directory(self, name: str) -> None:
-        self.folder(self._target(name))
+        target = self._target(name)
+        self.folder(target)
+        if not target.is_dir():  # a file member took the name first
+            raise RunFormatError(self.archive.name, f"has member {name.rstrip('/')!r} twice, as a file and as a folder")
 
     def file(self, name: str, source: IO[bytes], size: int) -> None:
         target = self._target(name)
@@ -244,7 +247,10 @@ class _Writer:
         try:
             out = open(target, "xb")  # "x": a member named twice fails here, with no stat before
         except FileExistsError:
-            raise RunFormatError(self.archive.name, f"has member {name!r} twice") from None
+            both = ", as a file and as a folder" if target.is_dir() else ""
+            raise RunFormatError(self.archive.name, f"has member {name!r} twice{both}") from None
+        except (NotADirectoryError, IsADirectoryError):  # a file member where a folder is, or under a file
+            raise RunFormatError(self.archive.name, f"has member {name!r} twice, as a file and as a folder") from None
         self.created.append(target)
         with out:
             _copy(source, out, size, self.archive, name)

@@ -90,6 +90,29 @@ def test_a_member_named_twice_is_refused_and_nothing_is_left(place, pack):
         extract_archive(archive, dest)
 
 
+def _directory(pack, name: str):
+    if pack is _zip:
+        return zipfile.ZipInfo(name + "/"), b""
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.DIRTYPE
+    return info
+
+
+@pytest.mark.parametrize("pack", [_zip, _tar])
+@pytest.mark.parametrize("order", ["file, then folder", "folder, then file", "file, then a file under it"])
+def test_a_name_that_is_both_a_file_and_a_folder_is_refused_and_nothing_is_left(place, pack, order):
+    uploads, dest = place
+    name = f"{SESSION}/turn_1/attempt_1/agent_a"
+    members = {
+        "file, then folder": [(name, b"x"), _directory(pack, name)],
+        "folder, then file": [_directory(pack, name), (name, b"x")],
+        "file, then a file under it": [(name, b"x"), (f"{name}/answer.txt", b"x")],
+    }[order]
+    archive = pack(uploads / ("run.zip" if pack is _zip else "run.tar.gz"), [(STATUS, b"{}"), *members])
+    with pytest.raises(RunFormatError, match="as a file and as a folder"):
+        extract_archive(archive, dest)
+
+
 def test_it_rejects_tar_slip(place):
     uploads, dest = place
     archive = _tar(uploads / "run.tar.gz", [(STATUS, b"{}"), (f"{SESSION}/../../evil.txt", b"owned")])
