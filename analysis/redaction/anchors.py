@@ -84,9 +84,15 @@ class AnchorSet:
             except BaseException as exc:  # raised in the caller's thread below
                 found[index] = exc
 
-        helpers = [threading.Thread(target=scan, args=(index,), daemon=True) for index in range(1, len(parts))]
-        for helper in helpers:
-            helper.start()
+        helpers = []
+        for index in range(1, len(parts)):
+            helper = threading.Thread(target=scan, args=(index,), daemon=True)
+            try:
+                helper.start()
+            except RuntimeError:  # no thread to be had (a process or memory limit): this one scans it
+                scan(index)
+                continue
+            helpers.append(helper)
         scan(0)
         for helper in helpers:
             helper.join()

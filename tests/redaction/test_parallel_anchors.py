@@ -107,3 +107,14 @@ def test_a_big_buffer_is_scrubbed_exactly_as_when_searched_whole(four_cores, mon
     assert anchors._parts(size) == [(0, size, 0, size)]
     assert in_parts == scrub_bytes(data)
     assert in_parts != data
+
+
+def test_when_no_thread_can_be_started_the_caller_scans_every_part_itself(small_parts, monkeypatch):
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(anchors.threading.Thread, "start", refuse)
+    size = 4 * SMALL_PART_BYTES
+    data = _buffer(size, [(cut - 3, SECRETS[0]) for cut in _cuts(size)])
+    assert len(anchors._parts(size)) == 4
+    assert engine._ANCHORS.find(data) == whole(data)
