@@ -235,22 +235,29 @@ class _Writer:
             self.created.append(path)
             self._made.add(path)
 
+    def _file_and_folder(self, name: str) -> RunFormatError:
+        return RunFormatError(self.archive.name, f"has a name that is both a file and a folder (member {name.rstrip('/')!r})")
+
     def directory(self, name: str) -> None:
         target = self._target(name)
-        self.folder(target)
+        try:
+            self.folder(target)
+        except NotADirectoryError:  # a folder on its way is an earlier file member
+            raise self._file_and_folder(name) from None
         if not target.is_dir():  # a file member took the name first
-            raise RunFormatError(self.archive.name, f"has member {name.rstrip('/')!r} twice, as a file and as a folder")
+            raise self._file_and_folder(name)
 
     def file(self, name: str, source: IO[bytes], size: int) -> None:
         target = self._target(name)
-        self.folder(target.parent)
         try:
+            self.folder(target.parent)
             out = open(target, "xb")  # "x": a member named twice fails here, with no stat before
         except FileExistsError:
-            both = ", as a file and as a folder" if target.is_dir() else ""
-            raise RunFormatError(self.archive.name, f"has member {name!r} twice{both}") from None
-        except (NotADirectoryError, IsADirectoryError):  # a file member where a folder is, or under a file
-            raise RunFormatError(self.archive.name, f"has member {name!r} twice, as a file and as a folder") from None
+            if target.is_dir():
+                raise self._file_and_folder(name) from None
+            raise RunFormatError(self.archive.name, f"has member {name!r} twice") from None
+        except NotADirectoryError:  # a folder on its way is an earlier file member
+            raise self._file_and_folder(name) from None
         self.created.append(target)
         with out:
             _copy(source, out, size, self.archive, name)

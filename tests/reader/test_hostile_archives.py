@@ -99,7 +99,7 @@ def _directory(pack, name: str):
 
 
 @pytest.mark.parametrize("pack", [_zip, _tar])
-@pytest.mark.parametrize("order", ["file, then folder", "folder, then file", "file, then a file under it"])
+@pytest.mark.parametrize("order", ["file, then folder", "folder, then file", "file, then a file under it", "file, then a file deeper"])
 def test_a_name_that_is_both_a_file_and_a_folder_is_refused_and_nothing_is_left(place, pack, order):
     uploads, dest = place
     name = f"{SESSION}/turn_1/attempt_1/agent_a"
@@ -107,9 +107,10 @@ def test_a_name_that_is_both_a_file_and_a_folder_is_refused_and_nothing_is_left(
         "file, then folder": [(name, b"x"), _directory(pack, name)],
         "folder, then file": [_directory(pack, name), (name, b"x")],
         "file, then a file under it": [(name, b"x"), (f"{name}/answer.txt", b"x")],
+        "file, then a file deeper": [(name, b"x"), (f"{name}/20261124_044614_055392/answer.txt", b"x")],
     }[order]
     archive = pack(uploads / ("run.zip" if pack is _zip else "run.tar.gz"), [(STATUS, b"{}"), *members])
-    with pytest.raises(RunFormatError, match="as a file and as a folder"):
+    with pytest.raises(RunFormatError, match="both a file and a folder"):
         extract_archive(archive, dest)
 
 
