@@ -356,3 +356,16 @@ def test_on_postgresql_the_search_expressions_keep_fine_statistics(index):
             "SELECT attstattarget FROM pg_attribute WHERE attrelid = %s::regclass AND attnum = 1", [index]
         )
         assert cursor.fetchone()[0] == 1000
+
+
+@pytest.mark.parametrize("status", ["queued", "processing", "failed"])
+def test_a_run_not_read_yet_or_failed_shows_no_figures_rather_than_zeros(alice_client, people, status):
+    import re
+
+    RunFactory(team=people.team_a, question="Not read", status=status, error="not a MassGen run" if status == "failed" else "",
+               error_count=0, input_tokens=0, output_tokens=0, cost_usd=0)
+    body = alice_client.get("/runs/").content.decode()
+    row = re.search(r"<tr>\s*<td class=\"question\">.*?</tr>", body, re.S).group(0)
+    cells = re.findall(r'<td class="num">(.*?)</td>', row, re.S)
+    assert cells[1:] and all("—" in cell for cell in cells[1:]), cells
+    assert "$0" not in row
