@@ -105,6 +105,7 @@ def test_a_failed_run_stops_polling_and_says_why(client, people):
     assert "Not a MassGen log folder &lt;script&gt;" in done.content.decode()
     page = client.get(f"/runs/{run.pk}/").content.decode()
     assert "Not a MassGen log folder" in page and "hx-trigger" not in page
+    assert f"/runs/{run.pk}/files/" not in page  # nothing was stored: no Raw files button
 
 
 # The run page's speed is measured by bench/ingest.py; here, that its query count
