@@ -142,6 +142,8 @@ def test_owners_read_the_log_on_the_team_page_filtered_by_actor_and_action(clien
     assert "monthly budget" in page and "run one" not in page
     page = client.get("/teams/acme/", {"action": "nonsense"}, follow=True).content.decode()
     assert "Unknown action" in page
+    page = client.get("/teams/acme/", {"actor": "", "action": ""}).content.decode()  # the form's "Any action"
+    assert "run one" in page and "monthly budget" in page
 
 
 def test_teammates_do_not_see_the_log_and_outsiders_not_the_page(client, people):
@@ -205,7 +207,7 @@ def test_the_api_filters_and_pages_by_cursor(client, people, tokens):
 
 @pytest.mark.parametrize("query, ok", [
     ({"limit": "200"}, True), ({"limit": "201"}, False), ({"limit": "0"}, False),
-    ({"action": "run.exploded"}, False), ({"actor": "a" * 150}, True), ({"actor": "a" * 151}, False), ({"cursor": "abc"}, False), ({"cursor": "9" * 19}, False), ({"cursor": "9" * 18}, True),
+    ({"action": "run.exploded"}, False), ({"action": ""}, False), ({"action": "run.uploaded"}, True), ({"actor": "a" * 150}, True), ({"actor": "a" * 151}, False), ({"cursor": "abc"}, False), ({"cursor": "9" * 19}, False), ({"cursor": "9" * 18}, True),
 ])
 def test_the_api_refuses_a_query_it_cannot_read(client, tokens, query, ok):
     response = client.get("/api/v1/audit", query, headers=bearer(tokens.full))

@@ -542,7 +542,7 @@ PATHS["/audit"] = {
         "another team's are never shown. Page with `cursor` (the `next_cursor` of the previous page).",
         {
             "200": _json("A page of entries.", "AuditPage"),
-            "400": _error("`bad_query`: an unknown `action`, a `limit` out of range or a `cursor` this API did not give out."),
+            "400": _error("`bad_query`: an unknown or empty `action`, a `limit` out of range or a `cursor` this API did not give out."),
         },
         scopes=["full"],
         parameters=[

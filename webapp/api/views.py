@@ -75,7 +75,7 @@ def delete_run(request, run_id: str):
 def audit(request):
     """The token's team's audit log, newest first, by cursor."""
     try:
-        chosen = AuditFilter.parse(request.GET)
+        chosen = AuditFilter.parse(request.GET, blank_action_is_any=False)
     except ValueError as error:
         raise filters.BadQuery(str(error)) from None
     limit = filters.page_limit(request.GET)

@@ -53,13 +53,16 @@ class AuditFilter:
     action: str = ""
 
     @classmethod
-    def parse(cls, query) -> "AuditFilter":
-        """From a query dict; an unknown action or an overlong actor is a ValueError saying so."""
+    def parse(cls, query, *, blank_action_is_any: bool = True) -> "AuditFilter":
+        """From a query dict; an unknown action or an overlong actor is a ValueError saying so.
+        A blank action is any action for the page's form ("Any action"); the API, whose
+        parameters are read or refused (docs/api.md), passes False."""
         actor = (query.get("actor") or "").strip()
         if len(actor) > MAX_ACTOR_NAME_CHARS:
             raise ValueError(f"actor has at most {MAX_ACTOR_NAME_CHARS} characters.")
-        action = (query.get("action") or "").strip()
-        if action and action not in Action.values:
+        given = query.get("action")
+        action = (given or "").strip()
+        if (action and action not in Action.values) or (given is not None and not action and not blank_action_is_any):
             raise ValueError(f"Unknown action {action!r}; use one of {', '.join(Action.values)}.")
         return cls(actor, action)
 
