@@ -126,7 +126,7 @@ class AnchorSet:
 def _parts(size: int) -> list[tuple[int, int, int, int]]:
     """(scan start, scan stop, own start, own stop) of each part of a buffer of
     `size` bytes: own ranges split it evenly, scan ranges add the margins."""
-    count = min(MAX_FIND_THREADS, len(os.sched_getaffinity(0)), size // PARALLEL_FIND_MIN_BYTES) if size >= PARALLEL_FIND_MIN_BYTES else 1
+    count = min(MAX_FIND_THREADS, _usable_cores(), size // PARALLEL_FIND_MIN_BYTES) if size >= PARALLEL_FIND_MIN_BYTES else 1
     if count <= 1:
         return [(0, size, 0, size)]
     bounds = [size * index // count for index in range(count + 1)]
@@ -134,6 +134,13 @@ def _parts(size: int) -> list[tuple[int, int, int, int]]:
         (max(0, own_start - PART_MARGIN_BYTES), min(size, own_stop + PART_MARGIN_BYTES), own_start, own_stop)
         for own_start, own_stop in zip(bounds, bounds[1:])
     ]
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (its affinity, as `taskset` sets it, where
+    the platform has one; else every core)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def _collect(index: int, _start: int, end: int, _flags: int, found: list) -> None:

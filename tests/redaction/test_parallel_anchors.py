@@ -68,6 +68,12 @@ def test_a_buffer_just_under_the_threshold_is_one_part_and_one_at_it_is_several(
     assert len(anchors._parts(64 * PARALLEL_FIND_MIN_BYTES)) == anchors.MAX_FIND_THREADS
 
 
+def test_without_an_affinity_call_every_core_counts(monkeypatch):
+    monkeypatch.delattr(anchors.os, "sched_getaffinity")
+    monkeypatch.setattr(anchors.os, "cpu_count", lambda: 2)
+    assert len(anchors._parts(64 * PARALLEL_FIND_MIN_BYTES)) == 2
+
+
 def test_one_core_means_one_part(monkeypatch):
     monkeypatch.setattr(anchors.os, "sched_getaffinity", lambda _pid: {0})
     assert anchors._parts(64 * PARALLEL_FIND_MIN_BYTES) == [(0, 64 * PARALLEL_FIND_MIN_BYTES, 0, 64 * PARALLEL_FIND_MIN_BYTES)]
