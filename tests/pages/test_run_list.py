@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -360,8 +361,6 @@ def test_on_postgresql_the_search_expressions_keep_fine_statistics(index):
 
 @pytest.mark.parametrize("status", ["queued", "processing", "failed"])
 def test_a_run_not_read_yet_or_failed_shows_no_figures_rather_than_zeros(alice_client, people, status):
-    import re
-
     RunFactory(team=people.team_a, question="Not read", status=status, error="not a MassGen run" if status == "failed" else "",
                error_count=0, input_tokens=0, output_tokens=0, cost_usd=0)
     body = alice_client.get("/runs/").content.decode()
